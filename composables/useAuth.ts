@@ -1,0 +1,92 @@
+import type { FetchError } from 'ofetch'
+import type { ComputedRef, Ref } from 'vue'
+import type { SignInInput, SignUpInput } from '#shared/utils/auth-forms'
+
+type SessionState = Awaited<ReturnType<typeof fetchSessionData>>
+
+async function fetchSessionData(request: typeof $fetch) {
+  const { data } = await request('/api/session', { credentials: 'include' })
+  return data
+}
+
+/** A readable message from a failed auth request (better-auth answers `{ message }`). */
+function failure(error: unknown, fallback: string): Error {
+  const data = (error as FetchError<{ message?: string }>)?.data
+  return new Error(data?.message || fallback)
+}
+
+export interface UseAuth {
+  /** The signed-in user, or null. */
+  user: ComputedRef<NonNullable<SessionState>['user'] | null>
+  /** The current session (id and expiry only; never its token), or null. */
+  session: ComputedRef<NonNullable<SessionState>['session'] | null>
+  /** Whether a session is known to be alive. */
+  loggedIn: ComputedRef<boolean>
+  /** True while the session is being fetched. */
+  loading: Ref<boolean>
+  /** Loads the session from the server (forwarding the request's cookie during SSR). */
+  fetchSession: () => Promise<SessionState>
+  /** Same as fetchSession; named for call sites that re-check after a change. */
+  refreshSession: () => Promise<SessionState>
+  /** Signs in with email and password; throws an Error with a readable message. */
+  signIn: (input: SignInInput) => Promise<void>
+  /** Creates an account and signs it in; throws an Error with a readable message. */
+  signUp: (input: SignUpInput) => Promise<void>
+  /** Ends the session on the server and forgets it here. */
+  signOut: () => Promise<void>
+  /** Forgets a session the server no longer knows and clears its cookie. */
+  clear: () => Promise<void>
+}
+
+/** The browser's view of its session, shared by every component through `useState`. */
+export function useAuth(): UseAuth {
+  const state = useState<SessionState>('auth:session', () => null)
+  const loading = useState('auth:loading', () => false)
+  const request = useRequestFetch()
+
+  async function fetchSession() {
+    loading.value = true
+    try {
+      state.value = await fetchSessionData(request)
+    }
+    finally {
+      loading.value = false
+    }
+    return state.value
+  }
+
+  async function post(path: string, body: object | undefined, fallback: string) {
+    try {
+      await $fetch(path, { method: 'POST', body: body ?? {}, credentials: 'include' })
+    }
+    catch (error) {
+      throw failure(error, fallback)
+    }
+  }
+
+  return {
+    user: computed(() => state.value?.user ?? null),
+    session: computed(() => state.value?.session ?? null),
+    loggedIn: computed(() => !!state.value),
+    loading,
+    fetchSession,
+    refreshSession: fetchSession,
+    async signIn(input) {
+      await post('/api/auth/sign-in/email', SignInSchema.parse(input), 'Sign-in failed. Please try again.')
+      await fetchSession()
+    },
+    async signUp(input) {
+      await post('/api/auth/sign-up/email', SignUpSchema.parse(input), 'Registration failed. Please try again.')
+      await fetchSession()
+    },
+    async signOut() {
+      await post('/api/auth/sign-out', undefined, 'Sign-out failed. Please try again.')
+      state.value = null
+    },
+    async clear() {
+      state.value = null
+      // The session is already gone on the server; this only clears the stale cookie.
+      await $fetch('/api/auth/sign-out', { method: 'POST', body: {}, credentials: 'include' }).catch(() => {})
+    },
+  }
+}

@@ -1,0 +1,35 @@
+import type { z } from 'zod'
+
+/**
+ * Form state for a zod schema: field errors, a pending flag, a server error and a success flag.
+ * `submit(action)` validates first and never runs `action` on invalid input.
+ */
+export function useForm<S extends z.ZodObject>(schema: S, initial: z.input<S>) {
+  const values = reactive({ ...initial }) as z.input<S>
+  const fieldErrors = ref<Partial<Record<keyof z.input<S>, string>>>({})
+  const error = ref('')
+  const pending = ref(false)
+  const succeeded = ref(false)
+
+  async function submit(action: (data: z.output<S>) => Promise<void>) {
+    error.value = ''
+    const parsed = schema.safeParse(values)
+    fieldErrors.value = parsed.success
+      ? {}
+      : Object.fromEntries(parsed.error.issues.map(i => [i.path[0], i.message])) as typeof fieldErrors.value
+    if (!parsed.success) return
+    pending.value = true
+    try {
+      await action(parsed.data)
+      succeeded.value = true
+    }
+    catch (e) {
+      error.value = e instanceof Error ? e.message : 'Something went wrong. Please try again.'
+    }
+    finally {
+      pending.value = false
+    }
+  }
+
+  return { values, fieldErrors, error, pending, succeeded, submit }
+}

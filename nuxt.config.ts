@@ -1,0 +1,34 @@
+import { fileURLToPath } from 'node:url'
+
+export default defineNuxtConfig({
+  compatibilityDate: '2025-07-15',
+  // The project root is the source dir: root-level pages/, composables/ ... (no app/ folder).
+  srcDir: '.',
+  devtools: { enabled: false },
+  modules: ['@nuxt/eslint'],
+  css: ['~/assets/css/main.css'],
+  app: {
+    head: {
+      htmlAttrs: { lang: 'en' },
+      title: 'Sessions',
+      meta: [{ name: 'viewport', content: 'width=device-width, initial-scale=1' }],
+    },
+  },
+  runtimeConfig: {
+    public: {
+      // Seconds between background session checks; NUXT_PUBLIC_SESSION_POLL_INTERVAL at run time.
+      sessionPollInterval: Number(process.env.SESSION_POLL_INTERVAL) || 300,
+    },
+  },
+  typescript: {
+    tsConfig: { compilerOptions: { noUncheckedIndexedAccess: true } },
+  },
+  hooks: {
+    // Our JSON error handler answers /api/* first; Nuxt's HTML error page handles the rest.
+    'nitro:config'(config) {
+      const nuxtHandlers = [config.errorHandler].flat().filter((h): h is string => !!h)
+      config.errorHandler = [fileURLToPath(new URL('./server/error.ts', import.meta.url)), ...nuxtHandlers]
+    },
+  },
+  eslint: { config: { stylistic: true } },
+})

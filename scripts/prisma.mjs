@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+// Runs the Prisma CLI. PRISMA_QUERY_ENGINE_LIBRARY and PRISMA_SCHEMA_ENGINE_BINARY point at an
+// existing file because otherwise the CLI tries to download native engines, which this project
+// never uses (the client is `engineType = "client"` and migrations use the WebAssembly engine).
+import { spawnSync } from 'node:child_process'
+import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const placeholder = fileURLToPath(new URL('../package.json', import.meta.url))
+
+/** Runs `prisma ...args` in the project root; returns the exit code. */
+export function runPrisma(args, { quiet = false } = {}) {
+  const cli = createRequire(import.meta.url).resolve('prisma/build/index.js')
+  const result = spawnSync(process.execPath, [cli, ...args], {
+    cwd: root,
+    stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit',
+    env: {
+      ...process.env,
+      PRISMA_QUERY_ENGINE_LIBRARY: placeholder,
+      PRISMA_SCHEMA_ENGINE_BINARY: placeholder,
+      PRISMA_HIDE_UPDATE_MESSAGE: '1',
+    },
+  })
+  return result.status ?? 1
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  process.exit(runPrisma(process.argv.slice(2)))
+}

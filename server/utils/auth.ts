@@ -1,0 +1,68 @@
+import type { H3Event } from 'h3'
+import { betterAuth } from 'better-auth'
+import { prismaAdapter } from 'better-auth/adapters/prisma'
+
+// Set by us on every auth request, so a client cannot choose the IP stored on its session.
+const CLIENT_IP_HEADER = 'x-session-client-ip'
+
+function createAuth() {
+  const env = useEnv()
+  return betterAuth({
+    baseURL: env.BETTER_AUTH_URL,
+    basePath: '/api/auth',
+    secret: env.BETTER_AUTH_SECRET,
+    trustedOrigins: env.TRUSTED_ORIGINS,
+    database: prismaAdapter(useDb(), { provider: 'sqlite' }),
+    emailAndPassword: { enabled: true, minPasswordLength: 8, maxPasswordLength: 128 },
+    session: { expiresIn: env.SESSION_EXPIRES_IN, updateAge: env.SESSION_UPDATE_AGE },
+    user: { additionalFields: { role: { type: 'string', defaultValue: 'user', input: false } } },
+    rateLimit: { enabled: env.RATE_LIMIT },
+    advanced: { ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] } },
+    telemetry: { enabled: false },
+  })
+}
+
+let instance: ReturnType<typeof createAuth> | undefined
+
+/** The better-auth instance of this process. */
+export function useServerAuth() {
+  instance ??= createAuth()
+  return instance
+}
+
+export type AuthSession = ReturnType<typeof createAuth>['$Infer']['Session']
+
+/**
+ * Hands a request to better-auth, with the client IP taken from the socket (or a trusted proxy),
+ * and keeps session tokens out of JSON bodies: the HttpOnly cookie is the only place they live.
+ */
+export async function handleAuthRequest(event: H3Event) {
+  const request = toWebRequest(event)
+  const ip = getRequestIP(event, { xForwardedFor: useEnv().TRUST_PROXY })
+  request.headers.delete(CLIENT_IP_HEADER)
+  if (ip) request.headers.set(CLIENT_IP_HEADER, ip)
+  return withoutTokens(await useServerAuth().handler(request))
+}
+
+async function withoutTokens(response: Response): Promise<Response> {
+  if (!response.headers.get('content-type')?.includes('application/json')) return response
+  const body: unknown = await response.clone().json().catch(() => undefined)
+  const stripped = stripTokens(body)
+  if (stripped === body) return response
+  const headers = new Headers(response.headers)
+  headers.delete('content-length')
+  return new Response(JSON.stringify(stripped), { status: response.status, statusText: response.statusText, headers })
+}
+
+/** `body` without `token` at its top level, in `session`, or in list items; the same object if it had none. */
+export function stripTokens(body: unknown): unknown {
+  if (Array.isArray(body)) {
+    const items = body.map(stripTokens)
+    return items.some((item, i) => item !== body[i]) ? items : body
+  }
+  if (!body || typeof body !== 'object') return body
+  const { token, session, ...rest } = body as Record<string, unknown>
+  const inner = session === undefined ? undefined : stripTokens(session)
+  if (token === undefined && inner === session) return body
+  return session === undefined ? rest : { ...rest, session: inner }
+}

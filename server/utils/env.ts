@@ -1,0 +1,67 @@
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { z } from 'zod'
+
+const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback)
+const flag = (fallback: boolean) => z.enum(['true', 'false', '1', '0', 'on', 'off']).default(fallback ? 'true' : 'false')
+  .transform(v => ['true', '1', 'on'].includes(v))
+const origins = z.string().default('').transform(v => v.split(',').map(o => o.trim()).filter(Boolean))
+  .pipe(z.array(z.url({ protocol: /^https?$/ }).refine(o => new URL(o).origin === o, 'must be a bare origin like https://app.example.com')))
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  DATABASE_URL: z.string().default('file:./.data/app.db')
+    .refine(v => v.startsWith('file:'), 'must be a SQLite URL such as file:./.data/app.db'),
+  BETTER_AUTH_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  BETTER_AUTH_URL: z.url({ protocol: /^https?$/ }).optional(),
+  TRUSTED_ORIGINS: origins,
+  TRUST_PROXY: flag(false),
+  RATE_LIMIT: flag(true),
+  SESSION_EXPIRES_IN: seconds(604800),
+  SESSION_UPDATE_AGE: seconds(86400),
+  SESSION_POLL_INTERVAL: seconds(300),
+})
+
+export type Env = z.output<typeof EnvSchema> & { BETTER_AUTH_SECRET: string, BETTER_AUTH_URL: string }
+
+/** Thrown for invalid configuration; `message` has one line per offending variable. */
+export class ConfigError extends Error {}
+
+/** Validates raw environment variables; empty strings count as unset. */
+export function parseEnv(source: Record<string, string | undefined>, dataDir = '.data'): Env {
+  const raw = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== ''))
+  const result = EnvSchema.safeParse(raw)
+  if (!result.success) {
+    throw new ConfigError(result.error.issues
+      .map(i => `Invalid configuration: ${i.path.join('.')} ${i.message}`).join('\n'))
+  }
+  const env = result.data
+  if (!env.BETTER_AUTH_SECRET && env.NODE_ENV === 'production') {
+    throw new ConfigError('Invalid configuration: BETTER_AUTH_SECRET is required in production (at least 32 characters)')
+  }
+  return {
+    ...env,
+    BETTER_AUTH_SECRET: env.BETTER_AUTH_SECRET ?? devSecret(dataDir),
+    BETTER_AUTH_URL: env.BETTER_AUTH_URL ?? `http://localhost:${env.PORT}`,
+  }
+}
+
+/** Development only: a secret generated on first start and kept, so sessions survive restarts. */
+function devSecret(dataDir: string): string {
+  const file = `${dataDir}/dev-secret`
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim()
+  const secret = randomBytes(32).toString('base64url')
+  mkdirSync(dataDir, { recursive: true })
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 })
+  return secret
+}
+
+let cached: Env | undefined
+
+/** The validated configuration of this process (parsed once). */
+export function useEnv(): Env {
+  // A production build is production whatever NODE_ENV says: it never runs on a generated secret.
+  cached ??= parseEnv({ ...process.env, NODE_ENV: import.meta.dev ? process.env.NODE_ENV : 'production' })
+  return cached
+}

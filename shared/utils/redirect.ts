@@ -1,0 +1,26 @@
+const HOME = '/dashboard'
+const AUTH_PAGES = ['/login', '/register']
+
+/**
+ * Where to send the user after sign-in: a same-site relative path from `value`, or `/dashboard`.
+ * Absolute and protocol-relative URLs are refused, so the redirect cannot be used to phish.
+ */
+export function safeRedirect(value: unknown): string {
+  const raw = Array.isArray(value) ? value[0] : value
+  if (typeof raw !== 'string' || !raw.startsWith('/') || raw.startsWith('//') || raw.startsWith('/\\')) return HOME
+  try {
+    const base = 'http://same.invalid'
+    const url = new URL(raw, base)
+    if (url.origin !== base || AUTH_PAGES.includes(url.pathname)) return HOME
+    return url.pathname + url.search + url.hash
+  }
+  catch {
+    return HOME
+  }
+}
+
+/** The sign-in page that returns to `from` afterwards. */
+export function loginPath(from: string): string {
+  const target = safeRedirect(from)
+  return target === HOME && from !== HOME ? '/login' : `/login?redirect=${encodeURIComponent(target)}`
+}

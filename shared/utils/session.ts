@@ -1,0 +1,22 @@
+import { z } from 'zod'
+
+/** The user as the browser sees it; parsing strips every other field. */
+export const PublicUserSchema = z.object({
+  id: z.string(),
+  email: z.string(),
+  name: z.string(),
+  emailVerified: z.boolean(),
+  image: z.string().nullish().transform(v => v ?? null),
+  role: z.string().nullish().transform(v => v ?? 'user'),
+  createdAt: z.coerce.date(),
+  updatedAt: z.coerce.date(),
+})
+
+/** The session as the browser sees it: named by id, never by token. */
+export const PublicSessionSchema = z.object({
+  user: PublicUserSchema,
+  session: z.object({ id: z.string(), expiresAt: z.coerce.date() }),
+})
+
+export type PublicUser = z.output<typeof PublicUserSchema>
+export type PublicSession = z.output<typeof PublicSessionSchema>

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest'
+import { SESSION_EXPIRES_IN } from '../support/config'
+import { COOKIE, request, sessionCookie, sessionsOf, signUp } from '../support/http'
+
+const post = (path: string, body: object, cookie?: string) =>
+  request(path, { method: 'POST', body: JSON.stringify(body), cookie })
+
+describe('email and password accounts at better-auth\'s standard paths', () => {
+  it('signs up, and the new session is stored with its IP address, user agent and configured lifetime', async () => {
+    const before = Date.now()
+    const { email, response } = await signUp()
+    expect(response.status).toBe(200)
+    const [row, ...others] = sessionsOf(email)
+    expect(others).toHaveLength(0)
+    expect(row?.ipAddress).toBe('127.0.0.1')
+    expect(row?.userAgent).toBeTruthy()
+    // SESSION_EXPIRES_IN of the test server is 3 days, not the 7-day default.
+    expect(Number(row?.expiresAt) - before).toBeGreaterThan((SESSION_EXPIRES_IN - 60) * 1000)
+    expect(Number(row?.expiresAt) - before).toBeLessThan((SESSION_EXPIRES_IN + 60) * 1000)
+  })
+
+  it('signs in with the right password and refuses a wrong one', async () => {
+    const { email, password } = await signUp()
+    const wrong = await post('/api/auth/sign-in/email', { email, password: 'not the password' })
+    expect(wrong.status).toBe(401)
+    expect((await wrong.json()).message).toMatch(/invalid email or password/i)
+
+    const right = await post('/api/auth/sign-in/email', { email, password })
+    expect(right.status).toBe(200)
+    expect(sessionCookie(right)).toBeDefined()
+    expect(sessionsOf(email)).toHaveLength(2)
+  })
+
+  it('refuses a password shorter than 8 characters and creates nothing', async () => {
+    const email = `short-${Date.now()}@example.com`
+    const response = await post('/api/auth/sign-up/email', { name: 'Short', email, password: 'seven77' })
+    expect(response.status).toBe(400)
+    expect((await response.json()).message).toMatch(/password too short/i)
+    expect(sessionsOf(email)).toHaveLength(0)
+  })
+
+  it('refuses a malformed email with a clear message', async () => {
+    const response = await post('/api/auth/sign-up/email', { name: 'Bad', email: 'not-an-email', password: 'long enough password' })
+    expect(response.status).toBe(400)
+    expect((await response.json()).message).toMatch(/invalid email/i)
+  })
+
+  it('get-session answers the session, without its token', async () => {
+    const { cookie, email } = await signUp()
+    const response = await request('/api/auth/get-session', { cookie })
+    const body = await response.json()
+    expect(body.user.email).toBe(email)
+    expect(body.session.id).toBeTruthy()
+    expect(body.session).not.toHaveProperty('token')
+  })
+
+  it('never puts the session token in a JSON body of sign-up or sign-in', async () => {
+    const { email, password, response, cookie } = await signUp()
+    const token = cookie.split('=')[1]!.split('.')[0]!
+    expect(await response.text()).not.toContain(token)
+    const signIn = await post('/api/auth/sign-in/email', { email, password })
+    const signInToken = sessionCookie(signIn)!.split('=')[1]!.split('.')[0]!
+    expect(await signIn.text()).not.toContain(signInToken)
+  })
+})
+
+describe('the session cookie', () => {
+  it('is HttpOnly, SameSite=Lax, site-wide, and not Secure over plain http', async () => {
+    const { response } = await signUp()
+    const header = response.headers.getSetCookie().find(c => c.startsWith(`${COOKIE}=`))!
+    expect(header).toMatch(/;\s*HttpOnly/i)
+    expect(header).toMatch(/;\s*SameSite=Lax/i)
+    expect(header).toMatch(/;\s*Path=\//i)
+    expect(header).not.toMatch(/;\s*Secure/i)
+  })
+
+  it('sign-in issues a new token: a token presented before sign-in never becomes valid', async () => {
+    const { email, password } = await signUp()
+    const planted = `${COOKIE}=planted-by-an-attacker.c2lnbmF0dXJl`
+    const signIn = await post('/api/auth/sign-in/email', { email, password }, planted)
+    expect(sessionCookie(signIn)).not.toBe(planted)
+    expect(sessionsOf(email).map(s => s.token)).not.toContain('planted-by-an-attacker')
+    const withPlanted = await request('/api/me', { cookie: planted })
+    expect(withPlanted.status).toBe(401)
+  })
+
+  it('sign-out deletes the session row, clears the cookie, and the old cookie then gets 401', async () => {
+    const { cookie, email } = await signUp()
+    expect((await request('/api/me', { cookie })).status).toBe(200)
+
+    const signOut = await request('/api/auth/sign-out', { method: 'POST', body: '{}', cookie })
+    expect(signOut.status).toBe(200)
+    const cleared = signOut.headers.getSetCookie().find(c => c.startsWith(`${COOKIE}=`))
+    expect(cleared).toMatch(/Max-Age=0/i)
+    expect(sessionsOf(email)).toHaveLength(0)
+
+    const after = await request('/api/me', { cookie })
+    expect(after.status).toBe(401)
+    expect(await after.json()).toEqual({ success: false, message: 'Authentication required' })
+  })
+})

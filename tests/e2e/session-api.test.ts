@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest'
+import { SESSION_EXPIRES_IN, SESSION_UPDATE_AGE } from '../support/config'
+import { database, request, sessionCookie, sessionsOf, signUp } from '../support/http'
+
+describe('GET /api/session', () => {
+  it('answers data: null without a session', async () => {
+    const response = await request('/api/session')
+    expect(response.status).toBe(200)
+    expect(await response.json()).toEqual({ success: true, data: null })
+  })
+
+  it('answers the user and the session by id, and never the token', async () => {
+    const { cookie, email } = await signUp()
+    const response = await request('/api/session', { cookie })
+    expect(response.headers.get('cache-control')).toContain('no-store')
+    const text = await response.text()
+    const [row] = sessionsOf(email)
+    expect(text).not.toContain(row!.token)
+
+    const { success, data } = JSON.parse(text)
+    expect(success).toBe(true)
+    expect(Object.keys(data.user).sort()).toEqual(
+      ['createdAt', 'email', 'emailVerified', 'id', 'image', 'name', 'role', 'updatedAt'])
+    expect(data.user).toMatchObject({ email, name: 'Test User', emailVerified: false, image: null, role: 'user' })
+    expect(data.session).toEqual({ id: row!.id, expiresAt: new Date(Number(row!.expiresAt)).toISOString() })
+  })
+
+  it('slides the expiry once SESSION_UPDATE_AGE has passed and sends the refreshed cookie', async () => {
+    const { cookie, email } = await signUp()
+    const [row] = sessionsOf(email)
+    // Age the session: it was issued more than SESSION_UPDATE_AGE ago.
+    const aged = Date.now() + (SESSION_EXPIRES_IN - SESSION_UPDATE_AGE - 60) * 1000
+    const db = database()
+    db.prepare('UPDATE session SET expiresAt = ? WHERE id = ?').run(aged, row!.id)
+    db.close()
+
+    const response = await request('/api/session', { cookie })
+    const refreshed = response.headers.getSetCookie().join('\n')
+    expect(refreshed).toContain(`Max-Age=${SESSION_EXPIRES_IN}`)
+    expect(sessionCookie(response)).toBe(cookie) // same token, re-issued
+    const [after] = sessionsOf(email)
+    expect(Number(after!.expiresAt)).toBeGreaterThan(aged + (SESSION_UPDATE_AGE - 120) * 1000)
+  })
+})
+
+describe('GET /api/me (the model protected route)', () => {
+  it('answers 401 JSON without a session', async () => {
+    const response = await request('/api/me')
+    expect(response.status).toBe(401)
+    expect(response.headers.get('content-type')).toContain('application/json')
+    expect(await response.json()).toEqual({ success: false, message: 'Authentication required' })
+  })
+
+  it('answers 401 for a forged or unknown cookie', async () => {
+    const response = await request('/api/me', { cookie: 'better-auth.session_token=forged.Zm9yZ2Vk' })
+    expect(response.status).toBe(401)
+  })
+
+  it('answers the signed-in user', async () => {
+    const { cookie, email } = await signUp()
+    const response = await request('/api/me', { cookie })
+    expect(response.status).toBe(200)
+    expect((await response.json()).data.email).toBe(email)
+  })
+
+  it('answers 401 once the session row is deleted from the database', async () => {
+    const { cookie, email } = await signUp()
+    const db = database()
+    db.prepare('DELETE FROM session WHERE userId = (SELECT id FROM user WHERE email = ?)').run(email)
+    db.close()
+    expect((await request('/api/me', { cookie })).status).toBe(401)
+  })
+})
+
+describe('unknown API routes', () => {
+  it('answer 404 JSON, not an HTML page', async () => {
+    const response = await request('/api/does-not-exist')
+    expect(response.status).toBe(404)
+    const body = await response.json()
+    expect(body.success).toBe(false)
+    expect(body.message).toBeTruthy()
+  })
+})

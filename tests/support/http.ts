@@ -1,0 +1,50 @@
+import { randomUUID } from 'node:crypto'
+import Database from 'better-sqlite3'
+import { inject } from 'vitest'
+
+export const COOKIE = 'better-auth.session_token'
+
+/** A request to the shared server, sent as the app's own pages would (same Origin, no redirects followed). */
+export function request(path: string, init: RequestInit & { cookie?: string, base?: string } = {}) {
+  const base = init.base ?? inject('baseURL')
+  const headers = new Headers(init.headers)
+  if (!headers.has('origin')) headers.set('origin', new URL(base).origin)
+  if (init.body && !headers.has('content-type')) headers.set('content-type', 'application/json')
+  if (init.cookie) headers.set('cookie', init.cookie)
+  return fetch(new URL(path, base), { redirect: 'manual', ...init, headers })
+}
+
+/** The `name=value` of the session cookie a response sets, or undefined. */
+export function sessionCookie(response: Response): string | undefined {
+  return response.headers.getSetCookie().find(c => c.includes(`${COOKIE}=`))?.split(';')[0]
+}
+
+/** Registers a new user and returns its credentials and session cookie. */
+export async function signUp(base?: string) {
+  const email = `user-${randomUUID()}@example.com`
+  const password = 'correct horse battery'
+  const response = await request('/api/auth/sign-up/email', {
+    method: 'POST',
+    base,
+    body: JSON.stringify({ name: 'Test User', email, password }),
+  })
+  if (response.status !== 200) throw new Error(`sign-up failed: ${response.status} ${await response.text()}`)
+  return { email, password, response, cookie: sessionCookie(response)! }
+}
+
+/** Direct access to the shared server's SQLite database, as an operator would have. */
+export function database() {
+  return new Database(inject('dbFile'))
+}
+
+/** The session rows of a user, by email. */
+export function sessionsOf(email: string) {
+  const db = database()
+  try {
+    return db.prepare(`SELECT s.* FROM session s JOIN user u ON u.id = s.userId WHERE u.email = ?`).all(email) as
+      { id: string, token: string, expiresAt: number, ipAddress: string | null, userAgent: string | null }[]
+  }
+  finally {
+    db.close()
+  }
+}

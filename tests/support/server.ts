@@ -1,0 +1,67 @@
+import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const rootDir = fileURLToPath(new URL('../..', import.meta.url))
+
+export interface TestServer {
+  url: string
+  dbFile: string
+  logs: () => string
+  stop: () => Promise<void>
+}
+
+/** A free TCP port on loopback. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number }
+      probe.close(() => resolve(port))
+    }).on('error', reject)
+  })
+}
+
+/** Runs `npm start` (migrations, then the production build) on a fresh SQLite file. */
+export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const port = Number(env.PORT) || await freePort()
+  const dir = mkdtempSync(join(tmpdir(), 'sessions-test-'))
+  const dbFile = join(dir, 'app.db')
+  const url = `http://127.0.0.1:${port}`
+  const child = spawn(process.execPath, ['scripts/start.mjs'], {
+    cwd: rootDir,
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: `file:${dbFile}`,
+      BETTER_AUTH_SECRET: randomBytes(32).toString('base64'),
+      BETTER_AUTH_URL: url,
+      RATE_LIMIT: 'off',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout.on('data', (chunk) => { output += chunk })
+  child.stderr.on('data', (chunk) => { output += chunk })
+  const exited = new Promise<void>(resolve => child.once('exit', () => resolve()))
+
+  const stop = async () => {
+    if (child.exitCode === null) child.kill('SIGTERM')
+    await exited
+    rmSync(dir, { recursive: true, force: true })
+  }
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
+    if (child.exitCode !== null) break
+    const ready = await fetch(`${url}/api/session`).then(r => r.ok, () => false)
+    if (ready) return { url, dbFile, logs: () => output, stop }
+    await new Promise(resolve => setTimeout(resolve, 200))
+  }
+  await stop()
+  throw new Error(`Server did not start on ${url}:\n${output}`)
+}
