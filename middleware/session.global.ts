@@ -18,7 +18,8 @@ export default defineNuxtRouteMiddleware(async (to) => {
   }
 
   const rule = to.meta.auth ?? true
-  if (rule === false) return
+  // No page matched: let Nuxt answer 404 rather than ask for a sign-in first.
+  if (rule === false || to.matched.length === 0) return
   if (rule === 'guest') {
     if (loggedIn.value) return navigateTo(safeRedirect(to.query.redirect), { replace: true })
     return

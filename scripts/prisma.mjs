@@ -14,7 +14,8 @@ export function runPrisma(args, { quiet = false } = {}) {
   const cli = createRequire(import.meta.url).resolve('prisma/build/index.js')
   const result = spawnSync(process.execPath, [cli, ...args], {
     cwd: root,
-    stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit',
+    stdio: quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit',
+    encoding: 'utf8',
     env: {
       ...process.env,
       PRISMA_QUERY_ENGINE_LIBRARY: placeholder,
@@ -22,6 +23,8 @@ export function runPrisma(args, { quiet = false } = {}) {
       PRISMA_HIDE_UPDATE_MESSAGE: '1',
     },
   })
+  // Quiet: Prisma's chatter only matters when it failed.
+  if (quiet && result.status !== 0) process.stderr.write(`${result.stdout}${result.stderr}`)
   return result.status ?? 1
 }
 

@@ -15,8 +15,8 @@ describe('email and password accounts at better-auth\'s standard paths', () => {
     expect(row?.ipAddress).toBe('127.0.0.1')
     expect(row?.userAgent).toBeTruthy()
     // SESSION_EXPIRES_IN of the test server is 3 days, not the 7-day default.
-    expect(Number(row?.expiresAt) - before).toBeGreaterThan((SESSION_EXPIRES_IN - 60) * 1000)
-    expect(Number(row?.expiresAt) - before).toBeLessThan((SESSION_EXPIRES_IN + 60) * 1000)
+    expect(row!.expiresAt.getTime() - before).toBeGreaterThan((SESSION_EXPIRES_IN - 60) * 1000)
+    expect(row!.expiresAt.getTime() - before).toBeLessThan((SESSION_EXPIRES_IN + 60) * 1000)
   })
 
   it('signs in with the right password and refuses a wrong one', async () => {

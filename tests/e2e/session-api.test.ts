@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { SESSION_EXPIRES_IN, SESSION_UPDATE_AGE } from '../support/config'
-import { database, request, sessionCookie, sessionsOf, signUp } from '../support/http'
+import { database, request, sessionCookie, sessionsOf, setSessionExpiry, signUp } from '../support/http'
 
 describe('GET /api/session', () => {
   it('answers data: null without a session', async () => {
@@ -22,7 +22,7 @@ describe('GET /api/session', () => {
     expect(Object.keys(data.user).sort()).toEqual(
       ['createdAt', 'email', 'emailVerified', 'id', 'image', 'name', 'role', 'updatedAt'])
     expect(data.user).toMatchObject({ email, name: 'Test User', emailVerified: false, image: null, role: 'user' })
-    expect(data.session).toEqual({ id: row!.id, expiresAt: new Date(Number(row!.expiresAt)).toISOString() })
+    expect(data.session).toEqual({ id: row!.id, expiresAt: row!.expiresAt.toISOString() })
   })
 
   it('slides the expiry once SESSION_UPDATE_AGE has passed and sends the refreshed cookie', async () => {
@@ -30,16 +30,14 @@ describe('GET /api/session', () => {
     const [row] = sessionsOf(email)
     // Age the session: it was issued more than SESSION_UPDATE_AGE ago.
     const aged = Date.now() + (SESSION_EXPIRES_IN - SESSION_UPDATE_AGE - 60) * 1000
-    const db = database()
-    db.prepare('UPDATE session SET expiresAt = ? WHERE id = ?').run(aged, row!.id)
-    db.close()
+    setSessionExpiry(row!.id, new Date(aged))
 
     const response = await request('/api/session', { cookie })
     const refreshed = response.headers.getSetCookie().join('\n')
     expect(refreshed).toContain(`Max-Age=${SESSION_EXPIRES_IN}`)
     expect(sessionCookie(response)).toBe(cookie) // same token, re-issued
     const [after] = sessionsOf(email)
-    expect(Number(after!.expiresAt)).toBeGreaterThan(aged + (SESSION_UPDATE_AGE - 120) * 1000)
+    expect(after!.expiresAt.getTime()).toBeGreaterThan(aged + (SESSION_UPDATE_AGE - 120) * 1000)
   })
 })
 

@@ -7,7 +7,7 @@ import { rootDir, startServer } from './server'
 /** Builds the app once for every e2e and browser test, then serves it through `npm start`. */
 export default async function setup(project: TestProject) {
   if (process.env.E2E_SKIP_BUILD !== '1') {
-    const build = spawnSync(process.execPath, ['node_modules/nuxi/bin/nuxi.mjs', 'build'], { cwd: rootDir, stdio: 'inherit' })
+    const build = spawnSync(process.execPath, ['node_modules/nuxt/bin/nuxt.mjs', 'build'], { cwd: rootDir, stdio: 'inherit' })
     if (build.status !== 0) throw new Error('nuxt build failed')
   }
   const server = await startServer({

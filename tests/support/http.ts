@@ -37,12 +37,20 @@ export function database() {
   return new Database(inject('dbFile'))
 }
 
+/** Sets a session's expiry, stored the way Prisma stores SQLite dates (ISO text). */
+export function setSessionExpiry(id: string, expiresAt: Date) {
+  const db = database()
+  db.prepare('UPDATE session SET expiresAt = ? WHERE id = ?').run(expiresAt.toISOString().replace('Z', '+00:00'), id)
+  db.close()
+}
+
 /** The session rows of a user, by email. */
 export function sessionsOf(email: string) {
   const db = database()
   try {
-    return db.prepare(`SELECT s.* FROM session s JOIN user u ON u.id = s.userId WHERE u.email = ?`).all(email) as
-      { id: string, token: string, expiresAt: number, ipAddress: string | null, userAgent: string | null }[]
+    const rows = db.prepare(`SELECT s.* FROM session s JOIN user u ON u.id = s.userId WHERE u.email = ?`).all(email) as
+      { id: string, token: string, expiresAt: string, ipAddress: string | null, userAgent: string | null }[]
+    return rows.map(row => ({ ...row, expiresAt: new Date(row.expiresAt) }))
   }
   finally {
     db.close()
