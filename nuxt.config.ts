@@ -1,12 +1,8 @@
 import { fileURLToPath } from 'node:url'
 
 export default defineNuxtConfig({
-  compatibilityDate: '2025-07-15',
-  // The project root is the source dir: root-level pages/, composables/ ... (no app/ folder).
-  srcDir: '.',
-  devtools: { enabled: false },
   modules: ['@nuxt/eslint'],
-  css: ['~/assets/css/main.css'],
+  devtools: { enabled: false },
   app: {
     head: {
       htmlAttrs: { lang: 'en' },
@@ -14,12 +10,16 @@ export default defineNuxtConfig({
       meta: [{ name: 'viewport', content: 'width=device-width, initial-scale=1' }],
     },
   },
+  css: ['~/assets/css/main.css'],
   runtimeConfig: {
     public: {
       // Seconds between background session checks; NUXT_PUBLIC_SESSION_POLL_INTERVAL at run time.
       sessionPollInterval: Number(process.env.SESSION_POLL_INTERVAL) || 300,
     },
   },
+  // The project root is the source dir: root-level pages/, composables/ ... (no app/ folder).
+  srcDir: '.',
+  compatibilityDate: '2025-07-15',
   typescript: {
     tsConfig: { compilerOptions: { noUncheckedIndexedAccess: true } },
   },

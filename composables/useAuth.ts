@@ -42,7 +42,8 @@ export interface UseAuth {
 export function useAuth(): UseAuth {
   const state = useState<SessionState>('auth:session', () => null)
   const loading = useState('auth:loading', () => false)
-  const request = useRequestFetch()
+  // During SSR this forwards the visitor's cookie; in the browser it is plain $fetch.
+  const request = useRequestFetch() as typeof $fetch
 
   async function fetchSession() {
     loading.value = true

@@ -16,7 +16,9 @@ async function startExpectingExit(env: Record<string, string>) {
     env: { PATH: process.env.PATH, PORT: String(await freePort()), DATABASE_URL: `file:${join(dir, 'app.db')}`, ...env },
   })
   let stderr = ''
-  child.stderr.on('data', (chunk) => { stderr += chunk })
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk
+  })
   const timer = setTimeout(() => child.kill('SIGKILL'), 20_000)
   const code = await new Promise<number | null>(resolve => child.once('exit', resolve))
   clearTimeout(timer)

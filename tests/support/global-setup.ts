@@ -3,7 +3,6 @@ import type { TestProject } from 'vitest/node'
 import { POLL_INTERVAL, SESSION_EXPIRES_IN, SESSION_UPDATE_AGE } from './config'
 import { rootDir, startServer } from './server'
 
-
 /** Builds the app once for every e2e and browser test, then serves it through `npm start`. */
 export default async function setup(project: TestProject) {
   if (process.env.E2E_SKIP_BUILD !== '1') {

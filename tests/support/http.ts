@@ -32,9 +32,9 @@ export async function signUp(base?: string) {
   return { email, password, response, cookie: sessionCookie(response)! }
 }
 
-/** Direct access to the shared server's SQLite database, as an operator would have. */
-export function database() {
-  return new Database(inject('dbFile'))
+/** Direct access to a test server's SQLite database (the shared one by default), as an operator would have. */
+export function database(file = inject('dbFile')) {
+  return new Database(file)
 }
 
 /** Sets a session's expiry, stored the way Prisma stores SQLite dates (ISO text). */

@@ -1,0 +1,126 @@
+import { randomUUID } from 'node:crypto'
+import type { Page } from 'playwright-core'
+import { createPage, setup, url } from '@nuxt/test-utils/e2e'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { chromiumLaunchOptions } from '../support/chromium'
+import { POLL_INTERVAL } from '../support/config'
+import { COOKIE, database } from '../support/http'
+import { startServer, type TestServer } from '../support/server'
+
+const launch = chromiumLaunchOptions()
+await setup({ host: inject('baseURL'), browser: !!launch, browserOptions: { type: 'chromium', launch } })
+
+const password = 'correct horse battery'
+const newEmail = () => `browser-${randomUUID()}@example.com`
+const isLogin = (from: string) => (u: URL) => u.pathname === '/login' && u.searchParams.get('redirect') === from
+
+/** Script errors and hydration warnings of a page (Chromium's log of expected 4xx responses aside). */
+function watchConsole(page: Page) {
+  const errors: string[] = []
+  page.on('console', (m) => {
+    if (m.text().startsWith('Failed to load resource')) return
+    if (m.type() === 'error' || /hydration/i.test(m.text())) errors.push(m.text())
+  })
+  page.on('pageerror', e => errors.push(e.message))
+  return errors
+}
+
+/** Registers through the API from the page's own browser context, so the cookie lands there. */
+async function registerInContext(page: Page, base: string) {
+  const email = newEmail()
+  const response = await page.request.post(`${base}/api/auth/sign-up/email`, {
+    data: { name: 'Poll Tester', email, password }, headers: { origin: base },
+  })
+  expect(response.status()).toBe(200)
+  return email
+}
+
+function deleteSessions(dbFile: string, email: string) {
+  const db = database(dbFile)
+  const { changes } = db.prepare('DELETE FROM session WHERE userId = (SELECT id FROM user WHERE email = ?)').run(email)
+  db.close()
+  expect(changes).toBeGreaterThan(0)
+}
+
+describe.skipIf(!launch)('in Chromium', () => {
+  it('registers, signs out and signs back in through the pages, landing where the user came from', async () => {
+    const email = newEmail()
+    const page = await createPage('/register')
+    const errors = watchConsole(page)
+
+    await page.getByLabel('Name').fill('Browser User')
+    await page.getByLabel('Email').fill(email)
+    await page.getByLabel('Password').fill(password)
+    await page.getByRole('button', { name: 'Create account' }).click()
+    await page.waitForURL(u => u.pathname === '/dashboard')
+    await expect.poll(() => page.getByTestId('user-email').textContent()).toBe(email)
+
+    const cookie = (await page.context().cookies()).find(c => c.name === COOKIE)
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax' })
+    expect(await page.evaluate(() => document.cookie)).not.toContain(COOKIE)
+
+    await page.getByTestId('sign-out').click()
+    await page.waitForURL(u => u.pathname === '/login')
+
+    await page.goto(url('/dashboard'), { waitUntil: 'hydration' })
+    expect(isLogin('/dashboard')(new URL(page.url()))).toBe(true)
+
+    await page.getByLabel('Email').fill(email)
+    await page.getByLabel('Password').fill('wrong password')
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await expect.poll(() => page.getByTestId('form-error').textContent()).toMatch(/invalid email or password/i)
+
+    await page.getByLabel('Password').fill(password)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.waitForURL(u => u.pathname === '/dashboard')
+    await expect.poll(() => page.getByTestId('user-email').textContent()).toBe(email)
+    expect(errors).toEqual([])
+    await page.close()
+  })
+
+  it('shows the signed-in page straight from the server, without a hydration mismatch', async () => {
+    const page = await createPage()
+    const errors = watchConsole(page)
+    const email = await registerInContext(page, url('/').replace(/\/$/, ''))
+    const response = await page.goto(url('/dashboard'), { waitUntil: 'hydration' })
+    expect(await response!.text()).toContain(email)
+    expect(await page.getByTestId('user-email').textContent()).toBe(email)
+    expect(errors).toEqual([])
+    await page.close()
+  })
+
+  it(`the poller sends the browser to /login within one poll interval (${POLL_INTERVAL} s) of a server-side revocation`, async () => {
+    const page = await createPage()
+    const email = await registerInContext(page, url('/').replace(/\/$/, ''))
+    await page.goto(url('/dashboard'), { waitUntil: 'hydration' })
+    expect(await page.getByTestId('user-email').textContent()).toBe(email)
+
+    deleteSessions(inject('dbFile'), email)
+    const polled = page.waitForResponse(r => r.url().endsWith('/api/session'), { timeout: (POLL_INTERVAL + 2) * 1000 })
+    await polled
+    await page.waitForURL(isLogin('/dashboard'), { timeout: 2000 })
+    await expect.poll(() => page.getByRole('button', { name: 'Sign in' }).isVisible()).toBe(true)
+    await page.close()
+  })
+
+  describe('with background polling effectively off', () => {
+    let server: TestServer
+    beforeAll(async () => {
+      server = await startServer({ SESSION_POLL_INTERVAL: '3600' })
+    })
+    afterAll(() => server?.stop())
+
+    it('any $fetch that gets a 401 signs the browser out and goes to /login', async () => {
+      const page = await createPage()
+      const email = await registerInContext(page, server.url)
+      await page.goto(`${server.url}/dashboard`, { waitUntil: 'hydration' })
+      expect(await page.getByTestId('user-email').textContent()).toBe(email)
+
+      deleteSessions(server.dbFile, email)
+      const status = await page.evaluate(() => $fetch('/api/me').then(() => 200, (e: { status?: number }) => e.status))
+      expect(status).toBe(401)
+      await page.waitForURL(isLogin('/dashboard'), { timeout: 5000 })
+      await page.close()
+    })
+  })
+})
