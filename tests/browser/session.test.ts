@@ -122,5 +122,21 @@ describe.skipIf(!launch)('in Chromium', () => {
       await page.waitForURL(isLogin('/dashboard'), { timeout: 5000 })
       await page.close()
     })
+
+    it('navigation re-checks the session: a revoked session shows as signed out on the next page', async () => {
+      const page = await createPage()
+      const email = await registerInContext(page, server.url)
+      await page.goto(`${server.url}/dashboard`, { waitUntil: 'hydration' })
+      expect(await page.getByTestId('nav-user').textContent()).toBe(email)
+
+      deleteSessions(server.dbFile, email)
+      const checked = page.waitForResponse(r => r.url().endsWith('/api/session'))
+      await page.getByRole('link', { name: 'SessionKit' }).click()
+      await checked
+      await page.waitForURL(u => u.pathname === '/')
+      await expect.poll(() => page.getByRole('link', { name: 'Sign in' }).isVisible()).toBe(true)
+      expect(await page.getByTestId('nav-user').count()).toBe(0)
+      await page.close()
+    })
   })
 })
