@@ -134,7 +134,8 @@ describe.skipIf(!launch)('in Chromium', () => {
       await page.getByRole('link', { name: 'SessionKit' }).click()
       await checked
       await page.waitForURL(u => u.pathname === '/')
-      await expect.poll(() => page.getByRole('link', { name: 'Sign in' }).isVisible()).toBe(true)
+      const nav = page.getByRole('navigation', { name: 'Main' })
+      await expect.poll(() => nav.getByRole('link', { name: 'Sign in' }).isVisible()).toBe(true)
       expect(await page.getByTestId('nav-user').count()).toBe(0)
       await page.close()
     })
