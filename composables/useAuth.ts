@@ -1,12 +1,20 @@
+import { appendResponseHeader, type H3Event } from 'h3'
 import type { FetchError } from 'ofetch'
 import type { ComputedRef, Ref } from 'vue'
 import type { SignInInput, SignUpInput } from '#shared/utils/auth-forms'
 
 type SessionState = Awaited<ReturnType<typeof fetchSessionData>>
 
-async function fetchSessionData(request: typeof $fetch) {
-  const { data } = await request('/api/session', { credentials: 'include' })
-  return data
+/**
+ * GET /api/session. During SSR it forwards the visitor's cookie, and passes the answer's
+ * Set-Cookie (a sliding refresh) on to the page response, so the browser gets it too.
+ */
+async function fetchSessionData(event: H3Event | undefined, cookie: string | undefined) {
+  const response = await $fetch.raw('/api/session', { credentials: 'include', headers: cookie ? { cookie } : {} })
+  if (event) {
+    for (const setCookie of response.headers.getSetCookie()) appendResponseHeader(event, 'set-cookie', setCookie)
+  }
+  return response._data!.data
 }
 
 /** A readable message from a failed auth request (better-auth answers `{ message }`). */
@@ -42,13 +50,13 @@ export interface UseAuth {
 export function useAuth(): UseAuth {
   const state = useState<SessionState>('auth:session', () => null)
   const loading = useState('auth:loading', () => false)
-  // During SSR this forwards the visitor's cookie; in the browser it is plain $fetch.
-  const request = useRequestFetch() as typeof $fetch
+  const event = useRequestEvent()
+  const cookie = useRequestHeaders(['cookie']).cookie
 
   async function fetchSession() {
     loading.value = true
     try {
-      state.value = await fetchSessionData(request)
+      state.value = await fetchSessionData(event, cookie)
     }
     finally {
       loading.value = false

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { request, signUp } from '../support/http'
+import { SESSION_EXPIRES_IN, SESSION_UPDATE_AGE } from '../support/config'
+import { request, sessionCookie, sessionsOf, setSessionExpiry, signUp } from '../support/http'
 
 describe('server-rendered pages', () => {
   it('serves the public pages to a signed-out visitor', async () => {
@@ -31,6 +32,26 @@ describe('server-rendered pages', () => {
     const html = await response.text()
     expect(html).toContain(`data-testid="user-email">${email}<`)
     expect(html).not.toContain('>Create account<') // no signed-out navigation in the first paint
+  })
+
+  it('passes a sliding refresh made while rendering on to the browser', async () => {
+    const { cookie, email } = await signUp()
+    const [row] = sessionsOf(email)
+    const aged = new Date(Date.now() + (SESSION_EXPIRES_IN - SESSION_UPDATE_AGE - 60) * 1000)
+    setSessionExpiry(row!.id, aged)
+
+    const response = await request('/dashboard', { cookie })
+    expect(response.status).toBe(200)
+    expect(sessionCookie(response)).toBe(cookie)
+    expect(response.headers.getSetCookie().join('\n')).toContain(`Max-Age=${SESSION_EXPIRES_IN}`)
+    expect(sessionsOf(email)[0]!.expiresAt.getTime()).toBeGreaterThan(aged.getTime() + (SESSION_UPDATE_AGE - 120) * 1000)
+  })
+
+  it('sets no cookie while rendering for a session that is not due for refresh', async () => {
+    const { cookie } = await signUp()
+    const response = await request('/dashboard', { cookie })
+    expect(response.status).toBe(200)
+    expect(sessionCookie(response)).toBeUndefined()
   })
 
   it('sends a signed-in user who opens /login or /register to /dashboard', async () => {
