@@ -35,6 +35,16 @@ async function registerInContext(page: Page, base: string) {
   return email
 }
 
+/** A new page, signed in as a new user, showing /dashboard of the server at `base`. */
+async function dashboardOfNewUser(base: string) {
+  const page = await createPage()
+  const errors = watchConsole(page)
+  const email = await registerInContext(page, base)
+  const response = await page.goto(`${base}/dashboard`, { waitUntil: 'hydration' })
+  expect(await page.getByTestId('user-email').textContent()).toBe(email)
+  return { page, email, errors, html: await response!.text() }
+}
+
 function deleteSessions(dbFile: string, email: string) {
   const db = database(dbFile)
   const { changes } = db.prepare('DELETE FROM session WHERE userId = (SELECT id FROM user WHERE email = ?)').run(email)
@@ -79,22 +89,14 @@ describe.skipIf(!launch)('in Chromium', () => {
   })
 
   it('shows the signed-in page straight from the server, without a hydration mismatch', async () => {
-    const page = await createPage()
-    const errors = watchConsole(page)
-    const email = await registerInContext(page, url('/').replace(/\/$/, ''))
-    const response = await page.goto(url('/dashboard'), { waitUntil: 'hydration' })
-    expect(await response!.text()).toContain(email)
-    expect(await page.getByTestId('user-email').textContent()).toBe(email)
+    const { page, email, errors, html } = await dashboardOfNewUser(inject('baseURL'))
+    expect(html).toContain(email)
     expect(errors).toEqual([])
     await page.close()
   })
 
   it(`the poller sends the browser to /login within one poll interval (${POLL_INTERVAL} s) of a server-side revocation`, async () => {
-    const page = await createPage()
-    const email = await registerInContext(page, url('/').replace(/\/$/, ''))
-    await page.goto(url('/dashboard'), { waitUntil: 'hydration' })
-    expect(await page.getByTestId('user-email').textContent()).toBe(email)
-
+    const { page, email } = await dashboardOfNewUser(inject('baseURL'))
     deleteSessions(inject('dbFile'), email)
     const polled = page.waitForResponse(r => r.url().endsWith('/api/session'), { timeout: (POLL_INTERVAL + 2) * 1000 })
     await polled
@@ -111,11 +113,7 @@ describe.skipIf(!launch)('in Chromium', () => {
     afterAll(() => server?.stop())
 
     it('any $fetch that gets a 401 signs the browser out and goes to /login', async () => {
-      const page = await createPage()
-      const email = await registerInContext(page, server.url)
-      await page.goto(`${server.url}/dashboard`, { waitUntil: 'hydration' })
-      expect(await page.getByTestId('user-email').textContent()).toBe(email)
-
+      const { page, email } = await dashboardOfNewUser(server.url)
       deleteSessions(server.dbFile, email)
       const status = await page.evaluate(() => $fetch('/api/me').then(() => 200, (e: { status?: number }) => e.status))
       expect(status).toBe(401)
@@ -124,11 +122,8 @@ describe.skipIf(!launch)('in Chromium', () => {
     })
 
     it('navigation re-checks the session: a revoked session shows as signed out on the next page', async () => {
-      const page = await createPage()
-      const email = await registerInContext(page, server.url)
-      await page.goto(`${server.url}/dashboard`, { waitUntil: 'hydration' })
+      const { page, email } = await dashboardOfNewUser(server.url)
       expect(await page.getByTestId('nav-user').textContent()).toBe(email)
-
       deleteSessions(server.dbFile, email)
       const checked = page.waitForResponse(r => r.url().endsWith('/api/session'))
       await page.getByRole('link', { name: 'SessionKit' }).click()
