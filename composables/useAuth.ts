@@ -95,7 +95,7 @@ export function useAuth(): UseAuth {
     async clear() {
       state.value = null
       // The session is already gone on the server; this only clears the stale cookie.
-      await $fetch('/api/auth/sign-out', { method: 'POST', body: {}, credentials: 'include' }).catch(() => {})
+      await post('/api/auth/sign-out', undefined, '').catch(() => {})
     },
   }
 }
