@@ -1,5 +1,4 @@
 import { appendResponseHeader, type H3Event } from 'h3'
-import type { FetchError } from 'ofetch'
 import type { ComputedRef, Ref } from 'vue'
 import type { SignInInput, SignUpInput } from '#shared/utils/auth-forms'
 
@@ -15,12 +14,6 @@ async function fetchSessionData(event: H3Event | undefined, cookie: string | und
     for (const setCookie of response.headers.getSetCookie()) appendResponseHeader(event, 'set-cookie', setCookie)
   }
   return response._data!.data
-}
-
-/** A readable message from a failed auth request (better-auth answers `{ message }`). */
-function failure(error: unknown, fallback: string): Error {
-  const data = (error as FetchError<{ message?: string }>)?.data
-  return new Error(data?.message || fallback)
 }
 
 export interface UseAuth {
@@ -69,7 +62,7 @@ export function useAuth(): UseAuth {
       await $fetch(path, { method: 'POST', body: body ?? {}, credentials: 'include' })
     }
     catch (error) {
-      throw failure(error, fallback)
+      throw new Error(errorMessage(error, fallback))
     }
   }
 

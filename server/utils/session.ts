@@ -6,8 +6,7 @@ import type { H3Event } from 'h3'
  */
 export async function getAuthSession(event: H3Event): Promise<AuthSession | null> {
   if (event.context.authSession !== undefined) return event.context.authSession
-  const { headers, response } = await useServerAuth().api.getSession({ headers: event.headers, returnHeaders: true })
-  for (const cookie of headers.getSetCookie()) appendResponseHeader(event, 'set-cookie', cookie)
+  const response = await withAuthCookies(event, useServerAuth().api.getSession({ headers: event.headers, returnHeaders: true }))
   setResponseHeader(event, 'cache-control', 'private, no-store')
   event.context.authSession = response
   return response
@@ -18,6 +17,13 @@ export async function requireSession(event: H3Event): Promise<AuthSession> {
   const session = await getAuthSession(event)
   if (!session) throw createError({ statusCode: 401, message: 'Authentication required' })
   return session
+}
+
+/** Awaits a better-auth API call made with `returnHeaders: true` and forwards its Set-Cookie. */
+export async function withAuthCookies<T>(event: H3Event, call: Promise<{ headers: Headers, response: T }>): Promise<T> {
+  const { headers, response } = await call
+  for (const cookie of headers.getSetCookie()) appendResponseHeader(event, 'set-cookie', cookie)
+  return response
 }
 
 declare module 'h3' {

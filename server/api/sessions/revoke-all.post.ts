@@ -1,0 +1,6 @@
+export default defineEventHandler(async (event) => {
+  await requireSession(event)
+  // Ends this session too: better-auth's answer clears the cookie.
+  await withAuthCookies(event, useServerAuth().api.revokeSessions({ headers: event.headers, returnHeaders: true }))
+  return { success: true as const }
+})

@@ -1,0 +1,5 @@
+export default defineEventHandler(async (event) => {
+  await requireSession(event)
+  await withAuthCookies(event, useServerAuth().api.revokeOtherSessions({ headers: event.headers, returnHeaders: true }))
+  return { success: true as const }
+})

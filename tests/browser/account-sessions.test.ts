@@ -1,0 +1,41 @@
+import { createPage, setup, url } from '@nuxt/test-utils/e2e'
+import { describe, expect, inject, it } from 'vitest'
+import { chromiumLaunchOptions } from '../support/chromium'
+import { request, sessionCookie } from '../support/http'
+
+const launch = chromiumLaunchOptions()
+await setup({ host: inject('baseURL'), browser: !!launch, browserOptions: { type: 'chromium', launch } })
+
+const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1'
+const password = 'correct horse battery'
+
+describe.skipIf(!launch)('/account/sessions in Chromium', () => {
+  it('lists this browser and a phone, ends the phone\'s session, then signs out everywhere', async () => {
+    const page = await createPage()
+    const base = inject('baseURL')
+    const email = `devices-${Date.now()}@example.com`
+    const signUp = await page.request.post(`${base}/api/auth/sign-up/email`, { data: { name: 'Dee', email, password }, headers: { origin: base } })
+    expect(signUp.status()).toBe(200)
+    const phone = sessionCookie(await request('/api/auth/sign-in/email', {
+      method: 'POST', headers: { 'user-agent': IPHONE }, body: JSON.stringify({ email, password }),
+    }))!
+
+    await page.goto(url('/account/sessions'), { waitUntil: 'hydration' })
+    const rows = page.getByTestId('session-row')
+    expect(await rows.count()).toBe(2)
+    const thisDevice = rows.filter({ hasText: 'This device' })
+    expect(await thisDevice.textContent()).toContain('Chrome')
+    const phoneRow = rows.filter({ hasText: 'Safari 17 on iOS 17.1' })
+    expect(await phoneRow.textContent()).toContain('127.0.0.1')
+
+    await phoneRow.getByRole('button', { name: 'Sign out' }).click()
+    await expect.poll(() => page.getByRole('status').textContent()).toBe('Signed out of Safari 17 on iOS 17.1.')
+    expect(await rows.count()).toBe(1)
+    expect((await request('/api/me', { cookie: phone })).status).toBe(401)
+
+    await page.getByRole('button', { name: 'Sign out everywhere' }).click()
+    await page.waitForURL(u => u.pathname === '/login')
+    expect((await page.request.get(`${base}/api/me`)).status()).toBe(401)
+    await page.close()
+  })
+})
