@@ -11,7 +11,9 @@ export default defineNitroErrorHandler((error: H3Error, event) => {
   if (status >= 500) console.error(`[${event.method} ${event.path}]`, error.cause ?? error)
   setResponseStatus(event, status)
   setResponseHeader(event, 'content-type', 'application/json')
-  return send(event, JSON.stringify({ success: false, message: describe(error, status) }))
+  // A machine-readable `code` (e.g. REAUTH_REQUIRED) travels with the message when a route sets one.
+  const code = (error.data as { code?: unknown } | undefined)?.code
+  return send(event, JSON.stringify({ success: false, message: describe(error, status), ...(typeof code === 'string' && { code }) }))
 })
 
 function describe(error: H3Error, status: number): string {

@@ -1,6 +1,7 @@
 import type { H3Event } from 'h3'
 import { betterAuth } from 'better-auth'
 import { prismaAdapter } from 'better-auth/adapters/prisma'
+import { getSessionCookie } from 'better-auth/cookies'
 
 // Set by us on every auth request, so a client cannot choose the IP stored on its session.
 const CLIENT_IP_HEADER = 'x-session-client-ip'
@@ -14,7 +15,7 @@ function createAuth() {
     trustedOrigins: env.TRUSTED_ORIGINS,
     database: prismaAdapter(useDb(), { provider: 'sqlite' }),
     emailAndPassword: { enabled: true, minPasswordLength: 8, maxPasswordLength: 128 },
-    session: { expiresIn: env.SESSION_EXPIRES_IN, updateAge: env.SESSION_UPDATE_AGE },
+    session: { expiresIn: env.SESSION_EXPIRES_IN, updateAge: env.SESSION_UPDATE_AGE, freshAge: env.SESSION_FRESH_AGE },
     user: { additionalFields: { role: { type: 'string', defaultValue: 'user', input: false } } },
     rateLimit: { enabled: env.RATE_LIMIT },
     advanced: { ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] } },
@@ -32,15 +33,23 @@ export function useServerAuth() {
 
 export type AuthSession = ReturnType<typeof createAuth>['$Infer']['Session']
 
+/** Headers for better-auth: the client IP is the one we determined (socket, or a trusted proxy), never one the client claims. */
+export function authHeaders(event: H3Event, headers = new Headers(event.headers)): Headers {
+  const ip = getRequestIP(event, { xForwardedFor: useEnv().TRUST_PROXY })
+  headers.delete(CLIENT_IP_HEADER)
+  if (ip) headers.set(CLIENT_IP_HEADER, ip)
+  return headers
+}
+
 /**
- * Hands a request to better-auth, with the client IP taken from the socket (or a trusted proxy),
- * and keeps session tokens out of JSON bodies: the HttpOnly cookie is the only place they live.
+ * Hands a request to better-auth, and keeps session tokens out of JSON bodies: the HttpOnly
+ * cookie is the only place they live.
  */
 export async function handleAuthRequest(event: H3Event) {
+  // SESSION_MAX_AGE holds on better-auth's own routes too: an over-age session is ended first.
+  if (getSessionCookie(event.headers)) await getAuthSession(event)
   const request = toWebRequest(event)
-  const ip = getRequestIP(event, { xForwardedFor: useEnv().TRUST_PROXY })
-  request.headers.delete(CLIENT_IP_HEADER)
-  if (ip) request.headers.set(CLIENT_IP_HEADER, ip)
+  authHeaders(event, request.headers)
   return withoutTokens(await useServerAuth().handler(request))
 }
 

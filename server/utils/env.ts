@@ -21,6 +21,8 @@ const EnvSchema = z.object({
   SESSION_EXPIRES_IN: seconds(604800),
   SESSION_UPDATE_AGE: seconds(86400),
   SESSION_POLL_INTERVAL: seconds(300),
+  SESSION_MAX_AGE: seconds(30 * 86400),
+  SESSION_FRESH_AGE: seconds(86400),
 })
 
 export type Env = z.output<typeof EnvSchema> & { BETTER_AUTH_SECRET: string, BETTER_AUTH_URL: string }

@@ -1,12 +1,28 @@
 import type { H3Event } from 'h3'
 
+/** Whether a session created at `createdAt` has outlived SESSION_MAX_AGE, which no activity extends. */
+export function pastMaxAge(createdAt: Date | string, maxAgeSeconds: number, now = Date.now()): boolean {
+  return now - new Date(createdAt).getTime() >= maxAgeSeconds * 1000
+}
+
+/** Whether a session was signed in within SESSION_FRESH_AGE (recently enough for sensitive actions). */
+export function isFresh(createdAt: Date | string, freshAgeSeconds: number, now = Date.now()): boolean {
+  return !pastMaxAge(createdAt, freshAgeSeconds, now)
+}
+
 /**
  * The session of this request, or null; cached on the event. Forwards better-auth's
- * Set-Cookie (sliding refresh, or clearing a dead cookie) to the response.
+ * Set-Cookie (sliding refresh, or clearing a dead cookie) to the response. A session past
+ * SESSION_MAX_AGE is signed out (row deleted, cookie cleared) and counts as none.
  */
 export async function getAuthSession(event: H3Event): Promise<AuthSession | null> {
   if (event.context.authSession !== undefined) return event.context.authSession
-  const response = await withAuthCookies(event, useServerAuth().api.getSession({ headers: event.headers, returnHeaders: true }))
+  const auth = useServerAuth()
+  let response = await withAuthCookies(event, auth.api.getSession({ headers: event.headers, returnHeaders: true }))
+  if (response && pastMaxAge(response.session.createdAt, useEnv().SESSION_MAX_AGE)) {
+    await withAuthCookies(event, auth.api.signOut({ headers: event.headers, returnHeaders: true }))
+    response = null
+  }
   setResponseHeader(event, 'cache-control', 'private, no-store')
   event.context.authSession = response
   return response
@@ -16,6 +32,18 @@ export async function getAuthSession(event: H3Event): Promise<AuthSession | null
 export async function requireSession(event: H3Event): Promise<AuthSession> {
   const session = await getAuthSession(event)
   if (!session) throw createError({ statusCode: 401, message: 'Authentication required' })
+  return session
+}
+
+/**
+ * The session of this request if it was signed in within SESSION_FRESH_AGE; otherwise 403 with
+ * `code: 'REAUTH_REQUIRED'`, after which the user confirms their password (POST /api/sessions/reauthenticate).
+ */
+export async function requireFreshSession(event: H3Event): Promise<AuthSession> {
+  const session = await requireSession(event)
+  if (!isFresh(session.session.createdAt, useEnv().SESSION_FRESH_AGE)) {
+    throw createError({ statusCode: 403, message: 'Please confirm your password to continue.', data: { code: 'REAUTH_REQUIRED' } })
+  }
   return session
 }
 

@@ -13,5 +13,9 @@ export const SignUpSchema = z.object({
   password: z.string().min(8, 'Use at least 8 characters').max(128, 'Use at most 128 characters'),
 })
 
+export const ReauthSchema = z.object({
+  password: z.string().min(1, 'Enter your password').max(128, 'Use at most 128 characters'),
+})
+
 export type SignInInput = z.input<typeof SignInSchema>
 export type SignUpInput = z.input<typeof SignUpSchema>

@@ -1,7 +1,7 @@
 import { createPage, setup, url } from '@nuxt/test-utils/e2e'
 import { describe, expect, inject, it } from 'vitest'
 import { chromiumLaunchOptions } from '../support/chromium'
-import { request, sessionCookie } from '../support/http'
+import { request, sessionCookie, sessionsOf, setSessionTimes } from '../support/http'
 
 const launch = chromiumLaunchOptions()
 await setup({ host: inject('baseURL'), browser: !!launch, browserOptions: { type: 'chromium', launch } })
@@ -9,17 +9,44 @@ await setup({ host: inject('baseURL'), browser: !!launch, browserOptions: { type
 const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1'
 const password = 'correct horse battery'
 
-describe.skipIf(!launch)('/account/sessions in Chromium', () => {
-  it('lists this browser and a phone, ends the phone\'s session, then signs out everywhere', async () => {
-    const page = await createPage()
-    const base = inject('baseURL')
-    const email = `devices-${Date.now()}@example.com`
-    const signUp = await page.request.post(`${base}/api/auth/sign-up/email`, { data: { name: 'Dee', email, password }, headers: { origin: base } })
-    expect(signUp.status()).toBe(200)
-    const phone = sessionCookie(await request('/api/auth/sign-in/email', {
-      method: 'POST', headers: { 'user-agent': IPHONE }, body: JSON.stringify({ email, password }),
-    }))!
+/** A page signed in as a new user (through its own context) plus a second session "on a phone". */
+async function userWithPhone() {
+  const page = await createPage()
+  const base = inject('baseURL')
+  const email = `devices-${Date.now()}@example.com`
+  const signUp = await page.request.post(`${base}/api/auth/sign-up/email`, { data: { name: 'Dee', email, password }, headers: { origin: base } })
+  expect(signUp.status()).toBe(200)
+  const phone = sessionCookie(await request('/api/auth/sign-in/email', {
+    method: 'POST', headers: { 'user-agent': IPHONE }, body: JSON.stringify({ email, password }),
+  }))!
+  return { page, base, email, phone }
+}
 
+describe.skipIf(!launch)('/account/sessions in Chromium', () => {
+  it('asks for the password before ending other devices when the sign-in is not recent', async () => {
+    const { page, email, phone } = await userWithPhone()
+    const browserSession = sessionsOf(email).find(s => !s.userAgent?.includes('iPhone'))!
+    setSessionTimes(browserSession.id, { createdAt: new Date(Date.now() - 2 * 86400_000) })
+    await page.goto(url('/account/sessions'), { waitUntil: 'hydration' })
+
+    await page.getByRole('button', { name: 'Sign out of all other devices' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Confirm it\'s you' })
+    await dialog.getByLabel('Password').fill('not my password')
+    await dialog.getByRole('button', { name: 'Confirm' }).click()
+    await expect.poll(() => dialog.getByRole('alert').textContent()).toBe('Incorrect password')
+    expect((await request('/api/me', { cookie: phone })).status).toBe(200)
+
+    await dialog.getByLabel('Password').fill(password)
+    await dialog.getByRole('button', { name: 'Confirm' }).click()
+    await expect.poll(() => page.getByRole('status').textContent()).toBe('Signed out of all other devices.')
+    expect(await page.getByRole('dialog').count()).toBe(0)
+    expect((await request('/api/me', { cookie: phone })).status).toBe(401)
+    expect(await page.getByTestId('session-row').count()).toBe(1)
+    await page.close()
+  })
+
+  it('lists this browser and a phone, ends the phone\'s session, then signs out everywhere', async () => {
+    const { page, base, phone } = await userWithPhone()
     await page.goto(url('/account/sessions'), { waitUntil: 'hydration' })
     const rows = page.getByTestId('session-row')
     expect(await rows.count()).toBe(2)

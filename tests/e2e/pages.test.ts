@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { SESSION_EXPIRES_IN, SESSION_UPDATE_AGE } from '../support/config'
-import { request, sessionCookie, sessionsOf, setSessionExpiry, signUp } from '../support/http'
+import { request, sessionCookie, sessionsOf, setSessionTimes, signUp } from '../support/http'
 
 describe('server-rendered pages', () => {
   it('serves the public pages to a signed-out visitor', async () => {
@@ -38,7 +38,7 @@ describe('server-rendered pages', () => {
     const { cookie, email } = await signUp()
     const [row] = sessionsOf(email)
     const aged = new Date(Date.now() + (SESSION_EXPIRES_IN - SESSION_UPDATE_AGE - 60) * 1000)
-    setSessionExpiry(row!.id, aged)
+    setSessionTimes(row!.id, { expiresAt: aged })
 
     const response = await request('/dashboard', { cookie })
     expect(response.status).toBe(200)

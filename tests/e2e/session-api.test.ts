@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { SESSION_EXPIRES_IN, SESSION_UPDATE_AGE } from '../support/config'
-import { database, request, sessionCookie, sessionsOf, setSessionExpiry, signUp } from '../support/http'
+import { database, request, sessionCookie, sessionsOf, setSessionTimes, signUp } from '../support/http'
 
 describe('GET /api/session', () => {
   it('answers data: null without a session', async () => {
@@ -30,7 +30,7 @@ describe('GET /api/session', () => {
     const [row] = sessionsOf(email)
     // Age the session: it was issued more than SESSION_UPDATE_AGE ago.
     const aged = Date.now() + (SESSION_EXPIRES_IN - SESSION_UPDATE_AGE - 60) * 1000
-    setSessionExpiry(row!.id, new Date(aged))
+    setSessionTimes(row!.id, { expiresAt: new Date(aged) })
 
     const response = await request('/api/session', { cookie })
     const refreshed = response.headers.getSetCookie().join('\n')

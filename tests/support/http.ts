@@ -37,10 +37,12 @@ export function database(file = inject('dbFile')) {
   return new Database(file)
 }
 
-/** Sets a session's expiry, stored the way Prisma stores SQLite dates (ISO text). */
-export function setSessionExpiry(id: string, expiresAt: Date) {
+/** Moves a session's timestamps, stored the way Prisma stores SQLite dates (ISO text): time travel for tests. */
+export function setSessionTimes(id: string, times: { createdAt?: Date, expiresAt?: Date }) {
   const db = database()
-  db.prepare('UPDATE session SET expiresAt = ? WHERE id = ?').run(expiresAt.toISOString().replace('Z', '+00:00'), id)
+  for (const [column, value] of Object.entries(times)) {
+    db.prepare(`UPDATE session SET "${column}" = ? WHERE id = ?`).run(value.toISOString().replace('Z', '+00:00'), id)
+  }
   db.close()
 }
 

@@ -3,11 +3,13 @@ import { z } from 'zod'
 const Params = z.object({ id: z.string().min(1).max(128) })
 
 export default defineEventHandler(async (event) => {
-  const { user } = await requireSession(event)
+  const { user, session } = await requireSession(event)
   const { id } = await getValidatedRouterParams(event, Params.parse)
   // Scoped to the signed-in user: someone else's session id answers 404 and stays alive.
   const row = await useDb().session.findFirst({ where: { id, userId: user.id }, select: { token: true } })
   if (!row) throw createError({ statusCode: 404, message: 'Session not found' })
+  // Signing this device out is always allowed; ending another one needs a recent sign-in.
+  if (id !== session.id) await requireFreshSession(event)
   await withAuthCookies(event, useServerAuth().api.revokeSession({
     body: { token: row.token },
     headers: event.headers,

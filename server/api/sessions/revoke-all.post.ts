@@ -1,5 +1,5 @@
 export default defineEventHandler(async (event) => {
-  await requireSession(event)
+  await requireFreshSession(event)
   // Ends this session too: better-auth's answer clears the cookie.
   await withAuthCookies(event, useServerAuth().api.revokeSessions({ headers: event.headers, returnHeaders: true }))
   return { success: true as const }

@@ -1,5 +1,5 @@
 export default defineEventHandler(async (event) => {
-  await requireSession(event)
+  await requireFreshSession(event)
   await withAuthCookies(event, useServerAuth().api.revokeOtherSessions({ headers: event.headers, returnHeaders: true }))
   return { success: true as const }
 })

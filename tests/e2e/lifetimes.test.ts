@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest'
+import { SESSION_EXPIRES_IN } from '../support/config'
+import { COOKIE, request, sessionCookie, sessionsOf, setSessionTimes, signUp } from '../support/http'
+
+const DAY = 86400_000
+const MAX_AGE = 30 * DAY // SESSION_MAX_AGE default
+const FRESH_AGE = DAY // SESSION_FRESH_AGE default
+const ago = (ms: number) => new Date(Date.now() - ms)
+
+/** A signed-in user whose session was signed in `age` ago (and, unless told, has not yet expired). */
+async function signedInFor(age: number) {
+  const user = await signUp()
+  const [row] = sessionsOf(user.email)
+  setSessionTimes(row!.id, { createdAt: ago(age) })
+  return { ...user, id: row!.id }
+}
+
+describe('idle timeout (sliding, SESSION_EXPIRES_IN)', () => {
+  it('refuses a session whose expiry has passed and removes its row', async () => {
+    const { cookie, email, id } = await signedInFor(0)
+    setSessionTimes(id, { expiresAt: ago(1000) })
+    expect((await request('/api/me', { cookie })).status).toBe(401)
+    expect(sessionsOf(email)).toHaveLength(0)
+  })
+
+  it('keeps a session that is still within its expiry', async () => {
+    const { cookie, id } = await signedInFor(2 * DAY)
+    setSessionTimes(id, { expiresAt: new Date(Date.now() + 60_000) })
+    expect((await request('/api/me', { cookie })).status).toBe(200)
+  })
+})
+
+describe('absolute maximum lifetime (SESSION_MAX_AGE)', () => {
+  it('accepts an active session just under the maximum age', async () => {
+    const { cookie } = await signedInFor(MAX_AGE - 60_000)
+    expect((await request('/api/me', { cookie })).status).toBe(200)
+  })
+
+  it('refuses and removes a session past the maximum age, however recently it was used', async () => {
+    const { cookie, email, id } = await signedInFor(MAX_AGE + 60_000)
+    setSessionTimes(id, { expiresAt: new Date(Date.now() + SESSION_EXPIRES_IN * 1000) }) // just refreshed
+    const response = await request('/api/session', { cookie })
+    expect(await response.json()).toEqual({ success: true, data: null })
+    expect(response.headers.getSetCookie().find(c => c.startsWith(`${COOKIE}=`))).toMatch(/Max-Age=0/)
+    expect(sessionsOf(email)).toHaveLength(0)
+    expect((await request('/api/me', { cookie })).status).toBe(401)
+  })
+
+  it('holds on better-auth\'s own routes too', async () => {
+    const { cookie } = await signedInFor(MAX_AGE + 60_000)
+    const response = await request('/api/auth/get-session', { cookie })
+    expect(await response.json()).toBeNull()
+  })
+})
+
+describe('freshness: ending other sessions needs a recent sign-in', () => {
+  it('allows it within SESSION_FRESH_AGE of signing in', async () => {
+    const { cookie } = await signedInFor(FRESH_AGE - 60_000)
+    expect((await request('/api/sessions/revoke-others', { method: 'POST', cookie })).status).toBe(200)
+  })
+
+  it('asks for the password once the sign-in is older, and changes nothing', async () => {
+    const { cookie, email, password } = await signedInFor(FRESH_AGE + 60_000)
+    const other = sessionCookie(await request('/api/auth/sign-in/email', { method: 'POST', body: JSON.stringify({ email, password }) }))!
+    for (const path of ['/api/sessions/revoke-others', '/api/sessions/revoke-all']) {
+      const response = await request(path, { method: 'POST', cookie })
+      expect(response.status, path).toBe(403)
+      expect(await response.json()).toEqual({ success: false, message: 'Please confirm your password to continue.', code: 'REAUTH_REQUIRED' })
+    }
+    const otherId = (await (await request('/api/sessions', { cookie })).json()).data[1].id
+    expect((await request(`/api/sessions/${otherId}`, { method: 'DELETE', cookie })).status).toBe(403)
+    expect((await request('/api/me', { cookie: other })).status).toBe(200)
+    expect(sessionsOf(email)).toHaveLength(2)
+  })
+
+  it('always lets a stale session list its devices and sign itself out', async () => {
+    const { cookie, email } = await signedInFor(FRESH_AGE + 60_000)
+    expect((await request('/api/sessions', { cookie })).status).toBe(200)
+    const [own] = sessionsOf(email)
+    expect((await request(`/api/sessions/${own!.id}`, { method: 'DELETE', cookie })).status).toBe(200)
+  })
+
+  it('re-authentication with the right password replaces the session with a fresh one', async () => {
+    const { cookie, email, password } = await signedInFor(FRESH_AGE + 60_000)
+    const wrong = await request('/api/sessions/reauthenticate', { method: 'POST', cookie, body: JSON.stringify({ password: 'not it' }) })
+    expect(wrong.status).toBe(403)
+    expect((await wrong.json()).message).toBe('Incorrect password')
+    expect((await request('/api/me', { cookie })).status).toBe(200)
+
+    const right = await request('/api/sessions/reauthenticate', { method: 'POST', cookie, body: JSON.stringify({ password }) })
+    expect(right.status).toBe(200)
+    const fresh = sessionCookie(right)!
+    expect(fresh).not.toBe(cookie)
+    expect((await request('/api/me', { cookie })).status).toBe(401) // the old session is gone
+    expect(sessionsOf(email)).toEqual([expect.objectContaining({ ipAddress: '127.0.0.1' })])
+    expect((await request('/api/sessions/revoke-others', { method: 'POST', cookie: fresh })).status).toBe(200)
+  })
+
+  it('refuses an empty password with 400', async () => {
+    const { cookie } = await signedInFor(0)
+    const response = await request('/api/sessions/reauthenticate', { method: 'POST', cookie, body: JSON.stringify({ password: '' }) })
+    expect(response.status).toBe(400)
+    expect((await response.json()).message).toContain('Enter your password')
+  })
+})
