@@ -14,9 +14,13 @@ function createAuth() {
     secret: env.BETTER_AUTH_SECRET,
     trustedOrigins: env.TRUSTED_ORIGINS,
     database: prismaAdapter(useDb(), { provider: 'sqlite' }),
-    emailAndPassword: { enabled: true, minPasswordLength: 8, maxPasswordLength: 128 },
+    // A password reset ends every session: whoever knew the old password is out.
+    emailAndPassword: { enabled: true, minPasswordLength: 8, maxPasswordLength: 128, revokeSessionsOnPasswordReset: true },
     session: { expiresIn: env.SESSION_EXPIRES_IN, updateAge: env.SESSION_UPDATE_AGE, freshAge: env.SESSION_FRESH_AGE },
-    user: { additionalFields: { role: { type: 'string', defaultValue: 'user', input: false } } },
+    user: {
+      additionalFields: { role: { type: 'string', defaultValue: 'user', input: false } },
+      deleteUser: { enabled: true },
+    },
     rateLimit: { enabled: env.RATE_LIMIT },
     advanced: { ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] } },
     telemetry: { enabled: false },

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 
 const email = z.email('Enter a valid email address').trim().toLowerCase()
+const newPassword = z.string().min(8, 'Use at least 8 characters').max(128, 'Use at most 128 characters')
 
 export const SignInSchema = z.object({
   email,
@@ -10,11 +11,18 @@ export const SignInSchema = z.object({
 export const SignUpSchema = z.object({
   name: z.string().trim().min(1, 'Enter your name').max(100, 'Use at most 100 characters'),
   email,
-  password: z.string().min(8, 'Use at least 8 characters').max(128, 'Use at most 128 characters'),
+  password: newPassword,
 })
 
 export const ReauthSchema = z.object({
   password: z.string().min(1, 'Enter your password').max(128, 'Use at most 128 characters'),
+})
+
+export const ChangePasswordSchema = z.object({
+  currentPassword: z.string().min(1, 'Enter your current password').max(128, 'Use at most 128 characters'),
+  newPassword,
+  // On unless the user unticks it: whoever may know the old password is signed out.
+  signOutOtherDevices: z.boolean().default(true),
 })
 
 export type SignInInput = z.input<typeof SignInSchema>
