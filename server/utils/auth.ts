@@ -3,8 +3,8 @@ import { betterAuth } from 'better-auth'
 import { prismaAdapter } from 'better-auth/adapters/prisma'
 import { getSessionCookie } from 'better-auth/cookies'
 
-// Set by us on every auth request, so a client cannot choose the IP stored on its session.
-const CLIENT_IP_HEADER = 'x-session-client-ip'
+/** Set by us on every auth request, so a client cannot choose the IP stored on its session. */
+export const CLIENT_IP_HEADER = 'x-session-client-ip'
 
 function createAuth() {
   const env = useEnv()
@@ -23,6 +23,7 @@ function createAuth() {
     },
     rateLimit: { enabled: env.RATE_LIMIT },
     advanced: { ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] } },
+    hooks: auditHooks,
     telemetry: { enabled: false },
   })
 }

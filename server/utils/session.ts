@@ -20,7 +20,7 @@ export async function getAuthSession(event: H3Event): Promise<AuthSession | null
   const auth = useServerAuth()
   let response = await withAuthCookies(event, auth.api.getSession({ headers: event.headers, returnHeaders: true }))
   if (response && pastMaxAge(response.session.createdAt, useEnv().SESSION_MAX_AGE)) {
-    await withAuthCookies(event, auth.api.signOut({ headers: event.headers, returnHeaders: true }))
+    await withAuthCookies(event, auth.api.signOut({ headers: authHeaders(event), returnHeaders: true }))
     response = null
   }
   setResponseHeader(event, 'cache-control', 'private, no-store')

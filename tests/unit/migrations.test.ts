@@ -44,7 +44,7 @@ describe('committed SQLite migrations', () => {
     const sql = prisma(['migrate', 'diff', '--from-empty', '--to-schema-datamodel', 'prisma/sqlite/schema.prisma', '--script'], fromModels)
     new Database(fromModels).exec(sql).close()
     const expected = shape(fromModels)
-    expect(Object.keys(expected)).toEqual(['account', 'session', 'user', 'verification'])
+    expect(Object.keys(expected)).toEqual(['account', 'audit_event', 'session', 'user', 'verification'])
     expect(shape(migrated)).toEqual(expected)
   }, 60_000)
 })

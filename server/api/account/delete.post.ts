@@ -2,6 +2,6 @@ export default defineEventHandler(async (event) => {
   await requireSession(event)
   const { password } = await readValidatedBody(event, ReauthSchema.parse)
   // better-auth checks the password, deletes every session, account and the user, and clears the cookie.
-  await withAuthCookies(event, useServerAuth().api.deleteUser({ body: { password }, headers: event.headers, returnHeaders: true }))
+  await withAuthCookies(event, useServerAuth().api.deleteUser({ body: { password }, headers: authHeaders(event), returnHeaders: true }))
   return { success: true as const }
 })

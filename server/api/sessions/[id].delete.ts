@@ -12,7 +12,7 @@ export default defineEventHandler(async (event) => {
   if (id !== session.id) await requireFreshSession(event)
   await withAuthCookies(event, useServerAuth().api.revokeSession({
     body: { token: row.token },
-    headers: event.headers,
+    headers: authHeaders(event),
     returnHeaders: true,
   }))
   return { success: true as const }

@@ -12,6 +12,6 @@ export default defineEventHandler(async (event) => {
   if (!signIn) throw createError({ statusCode: 403, message: 'Incorrect password' })
   await withAuthCookies(event, Promise.resolve(signIn))
   // The old session goes; its cookie-clearing answer is dropped since the new cookie replaces it.
-  await auth.api.revokeSession({ body: { token: session.token }, headers: event.headers })
+  await auth.api.revokeSession({ body: { token: session.token }, headers: authHeaders(event) })
   return { success: true as const }
 })

@@ -1,5 +1,5 @@
 export default defineEventHandler(async (event) => {
   await requireFreshSession(event)
-  await withAuthCookies(event, useServerAuth().api.revokeOtherSessions({ headers: event.headers, returnHeaders: true }))
+  await withAuthCookies(event, useServerAuth().api.revokeOtherSessions({ headers: authHeaders(event), returnHeaders: true }))
   return { success: true as const }
 })

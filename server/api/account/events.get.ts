@@ -1,0 +1,10 @@
+export default defineEventHandler(async (event) => {
+  const { user } = await requireSession(event)
+  const events = await useDb().auditEvent.findMany({
+    where: { userId: user.id },
+    orderBy: { createdAt: 'desc' },
+    take: 20,
+    select: { id: true, type: true, ipAddress: true, userAgent: true, createdAt: true },
+  })
+  return { success: true as const, data: events.map(({ userAgent, ...rest }) => ({ ...rest, ...describeDevice(userAgent) })) }
+})
