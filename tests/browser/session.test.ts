@@ -1,56 +1,13 @@
-import { randomUUID } from 'node:crypto'
-import type { Page } from 'playwright-core'
 import { createPage, setup, url } from '@nuxt/test-utils/e2e'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { dashboardOfNewUser, deleteSessions, isLogin, newEmail, password, watchConsole } from '../support/browser'
 import { chromiumLaunchOptions } from '../support/chromium'
 import { POLL_INTERVAL } from '../support/config'
-import { COOKIE, database } from '../support/http'
+import { COOKIE } from '../support/http'
 import { startServer, type TestServer } from '../support/server'
 
 const launch = chromiumLaunchOptions()
 await setup({ host: inject('baseURL'), browser: !!launch, browserOptions: { type: 'chromium', launch } })
-
-const password = 'correct horse battery'
-const newEmail = () => `browser-${randomUUID()}@example.com`
-const isLogin = (from: string) => (u: URL) => u.pathname === '/login' && u.searchParams.get('redirect') === from
-
-/** Script errors and hydration warnings of a page (Chromium's log of expected 4xx responses aside). */
-function watchConsole(page: Page) {
-  const errors: string[] = []
-  page.on('console', (m) => {
-    if (m.text().startsWith('Failed to load resource')) return
-    if (m.type() === 'error' || /hydration/i.test(m.text())) errors.push(m.text())
-  })
-  page.on('pageerror', e => errors.push(e.message))
-  return errors
-}
-
-/** Registers through the API from the page's own browser context, so the cookie lands there. */
-async function registerInContext(page: Page, base: string) {
-  const email = newEmail()
-  const response = await page.request.post(`${base}/api/auth/sign-up/email`, {
-    data: { name: 'Poll Tester', email, password }, headers: { origin: base },
-  })
-  expect(response.status()).toBe(200)
-  return email
-}
-
-/** A new page, signed in as a new user, showing /dashboard of the server at `base`. */
-async function dashboardOfNewUser(base: string) {
-  const page = await createPage()
-  const errors = watchConsole(page)
-  const email = await registerInContext(page, base)
-  const response = await page.goto(`${base}/dashboard`, { waitUntil: 'hydration' })
-  expect(await page.getByTestId('user-email').textContent()).toBe(email)
-  return { page, email, errors, html: await response!.text() }
-}
-
-function deleteSessions(dbFile: string, email: string) {
-  const db = database(dbFile)
-  const { changes } = db.prepare('DELETE FROM session WHERE userId = (SELECT id FROM user WHERE email = ?)').run(email)
-  db.close()
-  expect(changes).toBeGreaterThan(0)
-}
 
 describe.skipIf(!launch)('in Chromium', () => {
   it('registers, signs out and signs back in through the pages, landing where the user came from', async () => {

@@ -1,0 +1,40 @@
+import { setup } from '@nuxt/test-utils/e2e'
+import { describe, expect, inject, it } from 'vitest'
+import { dashboardOfNewUser, deleteSessions, isLogin, password } from '../support/browser'
+import { chromiumLaunchOptions } from '../support/chromium'
+import { POLL_INTERVAL } from '../support/config'
+import { COOKIE, request, sessionCookie } from '../support/http'
+
+const launch = chromiumLaunchOptions()
+await setup({ host: inject('baseURL'), browser: !!launch, browserOptions: { type: 'chromium', launch } })
+
+interface Victim { email: string, tab: string, tabSessionId: string, other: string }
+const post = (path: string, cookie: string, body: object = {}) => request(path, { method: 'POST', cookie, body: JSON.stringify(body) })
+
+/** Every way a session ends, done from outside the open tab (mostly from the user's second device). */
+const endings: Record<string, (v: Victim) => Promise<unknown>> = {
+  'signed out with its own cookie elsewhere': v => post('/api/auth/sign-out', v.tab),
+  'revoked from another device': v => request(`/api/sessions/${v.tabSessionId}`, { method: 'DELETE', cookie: v.other }),
+  'another device signs out all others': v => post('/api/sessions/revoke-others', v.other),
+  'another device signs out everywhere': v => post('/api/sessions/revoke-all', v.other),
+  'the password is changed on another device': v => post('/api/account/password', v.other, { currentPassword: password, newPassword: 'a different passphrase' }),
+  'the account is deleted on another device': v => post('/api/account/delete', v.other, { password }),
+  'its row is deleted from the database': async v => deleteSessions(inject('dbFile'), v.email),
+}
+
+describe.skipIf(!launch)('an open tab learns at once that its session ended', () => {
+  it.each(Object.entries(endings))('%s: the tab reaches /login within one poll interval', async (_, end) => {
+    const { page, email } = await dashboardOfNewUser(inject('baseURL'))
+    const cookie = (await page.context().cookies()).find(c => c.name === COOKIE)!
+    const tab = `${cookie.name}=${cookie.value}`
+    const other = sessionCookie(await post('/api/auth/sign-in/email', '', { email, password }))!
+    const sessions = (await (await request('/api/sessions', { cookie: other })).json()).data as { id: string, current: boolean }[]
+    const tabSessionId = sessions.find(s => !s.current)!.id
+
+    const response = await end({ email, tab, tabSessionId, other })
+    if (response instanceof Response) expect(response.status).toBe(200)
+    await page.waitForURL(isLogin('/dashboard'), { timeout: (POLL_INTERVAL + 2) * 1000 })
+    expect((await request('/api/me', { cookie: tab })).status).toBe(401)
+    await page.close()
+  })
+})

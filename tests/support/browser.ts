@@ -1,0 +1,47 @@
+import { randomUUID } from 'node:crypto'
+import type { Page } from 'playwright-core'
+import { createPage } from '@nuxt/test-utils/e2e'
+import { expect } from 'vitest'
+import { database } from './http'
+
+export const password = 'correct horse battery'
+export const newEmail = () => `browser-${randomUUID()}@example.com`
+export const isLogin = (from: string) => (u: URL) => u.pathname === '/login' && u.searchParams.get('redirect') === from
+
+/** Script errors and hydration warnings of a page (Chromium's log of expected 4xx responses aside). */
+export function watchConsole(page: Page) {
+  const errors: string[] = []
+  page.on('console', (m) => {
+    if (m.text().startsWith('Failed to load resource')) return
+    if (m.type() === 'error' || /hydration/i.test(m.text())) errors.push(m.text())
+  })
+  page.on('pageerror', e => errors.push(e.message))
+  return errors
+}
+
+/** Registers through the API from the page's own browser context, so the cookie lands there. */
+export async function registerInContext(page: Page, base: string) {
+  const email = newEmail()
+  const response = await page.request.post(`${base}/api/auth/sign-up/email`, {
+    data: { name: 'Poll Tester', email, password }, headers: { origin: base },
+  })
+  expect(response.status()).toBe(200)
+  return email
+}
+
+/** A new page, signed in as a new user, showing /dashboard of the server at `base`. */
+export async function dashboardOfNewUser(base: string) {
+  const page = await createPage()
+  const errors = watchConsole(page)
+  const email = await registerInContext(page, base)
+  const response = await page.goto(`${base}/dashboard`, { waitUntil: 'hydration' })
+  expect(await page.getByTestId('user-email').textContent()).toBe(email)
+  return { page, email, errors, html: await response!.text() }
+}
+
+export function deleteSessions(dbFile: string, email: string) {
+  const db = database(dbFile)
+  const { changes } = db.prepare('DELETE FROM session WHERE userId = (SELECT id FROM user WHERE email = ?)').run(email)
+  db.close()
+  expect(changes).toBeGreaterThan(0)
+}
