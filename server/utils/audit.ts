@@ -1,7 +1,9 @@
-import { createAuthMiddleware, getSessionFromCtx } from 'better-auth/api'
+import type { createAuthMiddleware } from 'better-auth/api'
+import { getSessionFromCtx } from 'better-auth/api'
 
 export type AuditType = 'sign_up' | 'sign_in' | 'sign_in_failed' | 'sign_out' | 'session_revoked'
   | 'other_sessions_revoked' | 'all_sessions_revoked' | 'password_changed' | 'account_deleted'
+  | 'user_banned' | 'user_unbanned' | 'role_changed'
 
 interface AuditEntry {
   type: AuditType
@@ -44,16 +46,25 @@ const SESSION_EVENTS: Record<string, AuditType> = {
   '/delete-user': 'account_deleted',
 }
 
-/** better-auth hooks recording the auth events of its routes, whether called over HTTP or by our routes. */
-export const auditHooks = {
-  // Sign-out deletes its session, so learn whose it is first.
-  before: createAuthMiddleware(async (ctx) => {
-    if (ctx.path === '/sign-out') await getSessionFromCtx(ctx).catch(() => null)
-  }),
-  after: createAuthMiddleware(ctx => auditAfterHook(ctx)),
+// Administrators' actions on another user (`body.userId`); the acting admin is the actor.
+const ADMIN_EVENTS: Record<string, AuditType> = {
+  '/admin/ban-user': 'user_banned',
+  '/admin/unban-user': 'user_unbanned',
+  '/admin/set-role': 'role_changed',
+  '/admin/revoke-user-sessions': 'all_sessions_revoked',
+  '/admin/set-user-password': 'password_changed',
+  '/admin/remove-user': 'account_deleted',
 }
 
-async function auditAfterHook(ctx: Parameters<Parameters<typeof createAuthMiddleware>[0]>[0]) {
+type HookContext = Parameters<Parameters<typeof createAuthMiddleware>[0]>[0]
+
+/** better-auth before-hook: sign-out deletes its session, so learn whose it is first. */
+export async function auditBeforeHook(ctx: HookContext) {
+  if (ctx.path === '/sign-out') await getSessionFromCtx(ctx).catch(() => null)
+}
+
+/** better-auth after-hook: records the auth events of its routes, whether called over HTTP or by our routes. */
+export async function auditAfterHook(ctx: HookContext) {
   const failed = ctx.context.returned instanceof Error
   const email = typeof ctx.body?.email === 'string' ? ctx.body.email.toLowerCase() : undefined
   if (ctx.path === '/sign-in/email' || ctx.path === '/sign-up/email') {
@@ -63,8 +74,15 @@ async function auditAfterHook(ctx: Parameters<Parameters<typeof createAuthMiddle
     const userId = user?.id ?? (email ? (await useDb().user.findUnique({ where: { email }, select: { id: true } }))?.id : null)
     return recordAudit({ type, userId, email: user?.email ?? email, headers: ctx.headers })
   }
-  const type = SESSION_EVENTS[ctx.path]
   const session = ctx.context.session
+  const adminType = ADMIN_EVENTS[ctx.path]
+  if (adminType && !failed && session && typeof ctx.body?.userId === 'string') {
+    const detail = adminType === 'user_banned'
+      ? { reason: ctx.body.banReason, expiresIn: ctx.body.banExpiresIn ?? null }
+      : adminType === 'role_changed' ? { role: ctx.body.role } : undefined
+    return recordAudit({ type: adminType, userId: ctx.body.userId, actorId: session.user.id, headers: ctx.headers, detail })
+  }
+  const type = SESSION_EVENTS[ctx.path]
   if (!type || failed || !session) return
   const detail = ctx.path === '/change-password' ? { signedOutOtherDevices: !!ctx.body?.revokeOtherSessions } : undefined
   return recordAudit({ type, userId: session.user.id, email: session.user.email, headers: ctx.headers, detail })

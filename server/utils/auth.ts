@@ -1,7 +1,9 @@
 import type { H3Event } from 'h3'
 import { betterAuth } from 'better-auth'
 import { prismaAdapter } from 'better-auth/adapters/prisma'
+import { createAuthMiddleware } from 'better-auth/api'
 import { getSessionCookie } from 'better-auth/cookies'
+import { admin } from 'better-auth/plugins'
 
 /** Set by us on every auth request, so a client cannot choose the IP stored on its session. */
 export const CLIENT_IP_HEADER = 'x-session-client-ip'
@@ -17,13 +19,27 @@ function createAuth() {
     // A password reset ends every session: whoever knew the old password is out.
     emailAndPassword: { enabled: true, minPasswordLength: 8, maxPasswordLength: 128, revokeSessionsOnPasswordReset: true },
     session: { expiresIn: env.SESSION_EXPIRES_IN, updateAge: env.SESSION_UPDATE_AGE, freshAge: env.SESSION_FRESH_AGE },
-    user: {
-      additionalFields: { role: { type: 'string', defaultValue: 'user', input: false } },
-      deleteUser: { enabled: true },
+    user: { deleteUser: { enabled: true } },
+    plugins: [admin({
+      defaultRole: 'user',
+      bannedUserMessage: 'This account has been suspended. Contact support if you think this is a mistake.',
+    })],
+    databaseHooks: {
+      // ADMIN_EMAILS: the first administrators, made by configuration rather than a built-in password.
+      user: { create: { before: async user => ({ data: { ...user, role: env.ADMIN_EMAILS.includes(user.email.toLowerCase()) ? 'admin' : 'user' } }) } },
     },
     rateLimit: { enabled: env.RATE_LIMIT },
     advanced: { ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] } },
-    hooks: auditHooks,
+    hooks: {
+      before: createAuthMiddleware(auditBeforeHook),
+      after: createAuthMiddleware(async (ctx) => {
+        // better-auth leaves the sessions of a user whose password an admin sets: end them, as a reset does.
+        if (ctx.path === '/admin/set-user-password' && !(ctx.context.returned instanceof Error) && typeof ctx.body?.userId === 'string') {
+          await ctx.context.internalAdapter.deleteUserSessions(ctx.body.userId)
+        }
+        await auditAfterHook(ctx)
+      }),
+    },
     telemetry: { enabled: false },
   })
 }

@@ -10,3 +10,20 @@ export function describeDevice(userAgent: string | null | undefined) {
     deviceType: (platform.type ?? 'unknown') as 'desktop' | 'mobile' | 'tablet' | 'tv' | 'bot' | 'unknown',
   }
 }
+
+/** A user's live sessions as people see them (by id, never by token): `currentId` first, then the most recently active. */
+export async function listDeviceSessions(userId: string, currentId?: string) {
+  const rows = await useDb().session.findMany({
+    where: { userId, expiresAt: { gt: new Date() } },
+    orderBy: { updatedAt: 'desc' },
+  })
+  return rows.map(row => ({
+    id: row.id,
+    ...describeDevice(row.userAgent),
+    ipAddress: row.ipAddress,
+    createdAt: row.createdAt,
+    lastActiveAt: row.updatedAt,
+    expiresAt: row.expiresAt,
+    current: row.id === currentId,
+  })).sort((a, b) => Number(b.current) - Number(a.current))
+}

@@ -16,6 +16,8 @@ const EnvSchema = z.object({
   BETTER_AUTH_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   BETTER_AUTH_URL: z.url({ protocol: /^https?$/ }).optional(),
   TRUSTED_ORIGINS: origins,
+  ADMIN_EMAILS: z.string().default('').transform(v => v.split(',').map(e => e.trim().toLowerCase()).filter(Boolean))
+    .pipe(z.array(z.email('must list email addresses'))),
   TRUST_PROXY: flag(false),
   RATE_LIMIT: flag(true),
   SESSION_EXPIRES_IN: seconds(604800),

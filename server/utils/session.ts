@@ -47,6 +47,13 @@ export async function requireFreshSession(event: H3Event): Promise<AuthSession> 
   return session
 }
 
+/** The session of this request if its user is an administrator; 401 without a session, 403 otherwise. */
+export async function requireAdmin(event: H3Event): Promise<AuthSession> {
+  const session = await requireSession(event)
+  if (session.user.role !== 'admin') throw createError({ statusCode: 403, message: 'Administrator access required' })
+  return session
+}
+
 /** Awaits a better-auth API call made with `returnHeaders: true` and forwards its Set-Cookie. */
 export async function withAuthCookies<T>(event: H3Event, call: Promise<{ headers: Headers, response: T }>): Promise<T> {
   const { headers, response } = await call

@@ -3,12 +3,12 @@ import { describe, expect, inject, it } from 'vitest'
 import { dashboardOfNewUser, deleteSessions, isLogin, password } from '../support/browser'
 import { chromiumLaunchOptions } from '../support/chromium'
 import { POLL_INTERVAL } from '../support/config'
-import { COOKIE, request, sessionCookie } from '../support/http'
+import { adminCookie, COOKIE, request, sessionCookie } from '../support/http'
 
 const launch = chromiumLaunchOptions()
 await setup({ host: inject('baseURL'), browser: !!launch, browserOptions: { type: 'chromium', launch } })
 
-interface Victim { email: string, tab: string, tabSessionId: string, other: string }
+interface Victim { email: string, tab: string, tabSessionId: string, other: string, userId: string }
 const post = (path: string, cookie: string, body: object = {}) => request(path, { method: 'POST', cookie, body: JSON.stringify(body) })
 
 /** Every way a session ends, done from outside the open tab (mostly from the user's second device). */
@@ -20,6 +20,8 @@ const endings: Record<string, (v: Victim) => Promise<unknown>> = {
   'the password is changed on another device': v => post('/api/account/password', v.other, { currentPassword: password, newPassword: 'a different passphrase' }),
   'the account is deleted on another device': v => post('/api/account/delete', v.other, { password }),
   'its row is deleted from the database': async v => deleteSessions(inject('dbFile'), v.email),
+  'an administrator ends it': async v => request(`/api/admin/sessions/${v.tabSessionId}`, { method: 'DELETE', cookie: await adminCookie() }),
+  'an administrator bans the user': async v => post(`/api/admin/users/${v.userId}/ban`, await adminCookie(), { reason: 'Testing bans' }),
 }
 
 describe.skipIf(!launch)('an open tab learns at once that its session ended', () => {
@@ -30,8 +32,9 @@ describe.skipIf(!launch)('an open tab learns at once that its session ended', ()
     const other = sessionCookie(await post('/api/auth/sign-in/email', '', { email, password }))!
     const sessions = (await (await request('/api/sessions', { cookie: other })).json()).data as { id: string, current: boolean }[]
     const tabSessionId = sessions.find(s => !s.current)!.id
+    const userId = (await (await request('/api/me', { cookie: other })).json()).data.id
 
-    const response = await end({ email, tab, tabSessionId, other })
+    const response = await end({ email, tab, tabSessionId, other, userId })
     if (response instanceof Response) expect(response.status).toBe(200)
     await page.waitForURL(isLogin('/dashboard'), { timeout: (POLL_INTERVAL + 2) * 1000 })
     expect((await request('/api/me', { cookie: tab })).status).toBe(401)

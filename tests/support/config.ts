@@ -2,3 +2,5 @@
 export const POLL_INTERVAL = 2
 export const SESSION_EXPIRES_IN = 3 * 24 * 3600
 export const SESSION_UPDATE_AGE = 12 * 3600
+/** Signing up with this address makes an administrator (ADMIN_EMAILS of the shared server). */
+export const ADMIN_EMAIL = 'admin@example.com'

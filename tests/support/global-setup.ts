@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process'
 import type { TestProject } from 'vitest/node'
-import { POLL_INTERVAL, SESSION_EXPIRES_IN, SESSION_UPDATE_AGE } from './config'
+import { ADMIN_EMAIL, POLL_INTERVAL, SESSION_EXPIRES_IN, SESSION_UPDATE_AGE } from './config'
 import { rootDir, startServer } from './server'
 
 /** Builds the app once for every e2e and browser test, then serves it through `npm start`. */
@@ -13,6 +13,7 @@ export default async function setup(project: TestProject) {
     SESSION_POLL_INTERVAL: String(POLL_INTERVAL),
     SESSION_EXPIRES_IN: String(SESSION_EXPIRES_IN),
     SESSION_UPDATE_AGE: String(SESSION_UPDATE_AGE),
+    ADMIN_EMAILS: ADMIN_EMAIL,
   })
   project.provide('baseURL', server.url)
   project.provide('dbFile', server.dbFile)

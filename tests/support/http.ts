@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import Database from 'better-sqlite3'
 import { inject } from 'vitest'
+import { ADMIN_EMAIL } from './config'
 
 export const COOKIE = 'better-auth.session_token'
 
@@ -19,9 +20,8 @@ export function sessionCookie(response: Response): string | undefined {
   return response.headers.getSetCookie().find(c => c.includes(`${COOKIE}=`))?.split(';')[0]
 }
 
-/** Registers a new user and returns its credentials and session cookie. */
-export async function signUp(base?: string) {
-  const email = `user-${randomUUID()}@example.com`
+/** Registers a new user (with `email`, or a random one) and returns its credentials and session cookie. */
+export async function signUp(base?: string, email = `user-${randomUUID()}@example.com`) {
   const password = 'correct horse battery'
   const response = await request('/api/auth/sign-up/email', {
     method: 'POST',
@@ -30,6 +30,18 @@ export async function signUp(base?: string) {
   })
   if (response.status !== 200) throw new Error(`sign-up failed: ${response.status} ${await response.text()}`)
   return { email, password, response, cookie: sessionCookie(response)! }
+}
+
+/** A session cookie of the shared server's administrator (ADMIN_EMAIL), creating the account on first use. */
+export async function adminCookie() {
+  const password = 'administrator passphrase'
+  const body = JSON.stringify({ name: 'Admin', email: ADMIN_EMAIL, password })
+  const created = await request('/api/auth/sign-up/email', { method: 'POST', body })
+  if (created.status === 200) return sessionCookie(created)!
+  // Another test file made it first.
+  const signedIn = await request('/api/auth/sign-in/email', { method: 'POST', body })
+  if (signedIn.status !== 200) throw new Error(`admin sign-in failed: ${signedIn.status}`)
+  return sessionCookie(signedIn)!
 }
 
 /** Direct access to a test server's SQLite database (the shared one by default), as an operator would have. */

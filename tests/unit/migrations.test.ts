@@ -23,7 +23,9 @@ function shape(file: string) {
   try {
     const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite%' ORDER BY name`).all() as { name: string }[]
     return Object.fromEntries(tables.map(({ name }) => [name, {
-      columns: db.prepare(`PRAGMA table_info("${name}")`).all(),
+      // By name: ALTER TABLE appends columns, so their order may differ from the models' without meaning anything.
+      columns: (db.prepare(`PRAGMA table_info("${name}")`).all() as { cid?: number, name: string }[])
+        .map(({ cid: _cid, ...column }) => column).sort((a, b) => a.name.localeCompare(b.name)),
       indexes: (db.prepare(`PRAGMA index_list("${name}")`).all() as { name: string, unique: number }[])
         .map(i => ({ unique: i.unique, columns: db.prepare(`PRAGMA index_info("${i.name}")`).all().map(c => (c as { name: string }).name) }))
         .sort((a, b) => a.columns.join().localeCompare(b.columns.join())),

@@ -1,0 +1,35 @@
+// `npm run admin:create -- --email person@example.com`: makes an existing account an administrator.
+// The account signs up the usual way first, so no password is ever built in or printed.
+import { parseArgs } from 'node:util'
+import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3'
+import { z } from 'zod'
+import { PrismaClient } from '../prisma/generated/sqlite/client'
+
+const { values } = parseArgs({ options: { email: { type: 'string' } } })
+const email = z.email().safeParse(values.email?.trim().toLowerCase())
+if (!email.success) {
+  console.error('Usage: npm run admin:create -- --email person@example.com')
+  process.exit(2)
+}
+
+const db = new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: process.env.DATABASE_URL || 'file:./.data/app.db' }) })
+try {
+  const user = await db.user.findUnique({ where: { email: email.data }, select: { id: true, role: true } })
+  if (!user) {
+    console.error(`No account uses ${email.data}. Sign up at /register first, then run this again.`)
+    process.exitCode = 1
+  }
+  else if (user.role === 'admin') {
+    console.log(`${email.data} is already an administrator.`)
+  }
+  else {
+    await db.user.update({ where: { id: user.id }, data: { role: 'admin' } })
+    await db.auditEvent.create({
+      data: { type: 'role_changed', userId: user.id, email: email.data, detail: JSON.stringify({ role: 'admin', by: 'npm run admin:create' }) },
+    })
+    console.log(`${email.data} is now an administrator.`)
+  }
+}
+finally {
+  await db.$disconnect()
+}

@@ -1,0 +1,4 @@
+export default defineEventHandler(async (event) => {
+  const { user } = await requireTargetUser(event)
+  return { success: true as const, data: await listDeviceSessions(user.id) }
+})

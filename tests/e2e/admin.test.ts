@@ -1,0 +1,128 @@
+import { spawnSync } from 'node:child_process'
+import { beforeAll, describe, expect, inject, it } from 'vitest'
+import { rootDir } from '../support/server'
+import { adminCookie, database, request, sessionCookie, signUp } from '../support/http'
+
+let admin: string
+beforeAll(async () => {
+  admin = await adminCookie()
+})
+
+const as = (cookie: string, path: string, init: RequestInit = {}) => request(path, { ...init, cookie })
+const post = (cookie: string, path: string, body: object = {}) => as(cookie, path, { method: 'POST', body: JSON.stringify(body) })
+const me = async (cookie: string) => (await request('/api/me', { cookie })).status
+const userId = async (cookie: string) => (await (await request('/api/me', { cookie })).json()).data.id as string
+
+function auditTypes(id: string) {
+  const db = database()
+  const rows = db.prepare('SELECT type, actorId FROM audit_event WHERE userId = ? ORDER BY createdAt, rowid').all(id) as { type: string, actorId: string | null }[]
+  db.close()
+  return rows
+}
+
+describe('administrators', () => {
+  it('are made by ADMIN_EMAILS at sign-up; everyone else is a user', async () => {
+    expect((await (await request('/api/me', { cookie: admin })).json()).data.role).toBe('admin')
+    const { cookie } = await signUp()
+    expect((await (await request('/api/me', { cookie })).json()).data.role).toBe('user')
+  })
+
+  it('are also made by `npm run admin:create -- --email`, for an account that already exists', async () => {
+    const { cookie, email } = await signUp()
+    const run = (address: string) => spawnSync('npm', ['run', '--silent', 'admin:create', '--', '--email', address], {
+      cwd: rootDir, encoding: 'utf8', env: { ...process.env, DATABASE_URL: `file:${inject('dbFile')}` },
+    })
+    const promoted = run(email)
+    expect(promoted.status, promoted.stderr).toBe(0)
+    expect(promoted.stdout).toContain(`${email} is now an administrator.`)
+    expect((await (await request('/api/me', { cookie })).json()).data.role).toBe('admin')
+    expect((await as(cookie, '/api/admin/users')).status).toBe(200)
+    const missing = run('nobody-here@example.com')
+    expect(missing.status).toBe(1)
+    expect(missing.stderr).toContain('Sign up at /register first')
+  })
+
+  it('alone may use the admin API and pages: 403 for users, 401 without a session', async () => {
+    const { cookie } = await signUp()
+    const target = await userId(cookie)
+    for (const [path, method] of [['/api/admin/users', 'GET'], [`/api/admin/users/${target}/sessions`, 'GET'], [`/api/admin/users/${target}/ban`, 'POST']]) {
+      const response = await as(cookie, path!, { method, body: method === 'POST' ? JSON.stringify({ reason: 'x' }) : undefined })
+      expect(response.status, path).toBe(403)
+      expect(await response.json()).toEqual({ success: false, message: 'Administrator access required' })
+      expect((await request(path!, { method })).status, path).toBe(401)
+    }
+    const page = await as(cookie, '/admin')
+    expect(page.status).toBe(403)
+    expect(await page.text()).not.toContain('data-testid="admin-users"')
+    expect((await request('/admin')).status).toBe(302)
+  })
+
+  it('list users with search and paging', async () => {
+    const tag = `find-me-${Date.now()}`
+    for (let i = 0; i < 3; i++) await signUp(undefined, `${tag}-${i}@example.com`)
+    const { data } = await (await as(admin, `/api/admin/users?q=${tag}`)).json()
+    expect(data.total).toBe(3)
+    expect(data.users.map((u: { email: string }) => u.email).sort()).toEqual([0, 1, 2].map(i => `${tag}-${i}@example.com`))
+    expect(data.users[0]).toMatchObject({ role: 'user', banned: false })
+    const all = await (await as(admin, '/api/admin/users?page=1')).json()
+    expect(all.data.pageSize).toBe(20)
+    expect(all.data.total).toBeGreaterThanOrEqual(4)
+    expect((await as(admin, '/api/admin/users?page=0')).status).toBe(400)
+  })
+
+  it('see a user\'s sessions and end one or all of them', async () => {
+    const { cookie, email, password } = await signUp()
+    const second = sessionCookie(await post('', '/api/auth/sign-in/email', { email, password }))!
+    const id = await userId(cookie)
+    const sessions = (await (await as(admin, `/api/admin/users/${id}/sessions`)).json()).data
+    expect(sessions).toHaveLength(2)
+    expect(JSON.stringify(sessions)).not.toMatch(/token/i)
+
+    expect((await as(admin, `/api/admin/sessions/${sessions[0].id}`, { method: 'DELETE' })).status).toBe(200)
+    expect([await me(cookie), await me(second)].sort()).toEqual([200, 401])
+    expect((await post(admin, `/api/admin/users/${id}/revoke-sessions`)).status).toBe(200)
+    expect(await me(cookie)).toBe(401)
+    expect(await me(second)).toBe(401)
+    expect(auditTypes(id).slice(-2)).toEqual([
+      expect.objectContaining({ type: 'session_revoked', actorId: expect.any(String) }),
+      expect.objectContaining({ type: 'all_sessions_revoked', actorId: expect.any(String) }),
+    ])
+    expect((await as(admin, '/api/admin/users/nobody/sessions')).status).toBe(404)
+  })
+
+  it('ban a user: their sessions are refused on the very next request and sign-in says why; unban lets them back', async () => {
+    const { cookie, email, password } = await signUp()
+    const id = await userId(cookie)
+    expect((await post(admin, `/api/admin/users/${id}/ban`, { reason: 'Abuse of the service', expiresInDays: 7 })).status).toBe(200)
+    expect(await me(cookie)).toBe(401)
+
+    const refused = await post('', '/api/auth/sign-in/email', { email, password })
+    expect(refused.status).toBe(403)
+    expect((await refused.json()).message).toMatch(/suspended/)
+    const { data } = await (await as(admin, `/api/admin/users?q=${encodeURIComponent(email)}`)).json()
+    expect(data.users[0]).toMatchObject({ banned: true, banReason: 'Abuse of the service' })
+    expect(new Date(data.users[0].banExpires).getTime()).toBeGreaterThan(Date.now() + 6 * 86400_000)
+
+    expect((await post(admin, `/api/admin/users/${id}/unban`)).status).toBe(200)
+    expect((await post('', '/api/auth/sign-in/email', { email, password })).status).toBe(200)
+    expect(auditTypes(id).map(r => r.type)).toEqual(expect.arrayContaining(['user_banned', 'user_unbanned']))
+  })
+
+  it('refuse a ban without a reason', async () => {
+    const { cookie } = await signUp()
+    const response = await post(admin, `/api/admin/users/${await userId(cookie)}/ban`, { reason: ' ' })
+    expect(response.status).toBe(400)
+    expect((await response.json()).message).toBe('reason: Give a reason')
+    expect(await me(cookie)).toBe(200)
+  })
+
+  it('setting a user\'s password ends that user\'s sessions (better-auth alone would not)', async () => {
+    const { cookie, email } = await signUp()
+    const id = await userId(cookie)
+    const response = await post(admin, '/api/auth/admin/set-user-password', { userId: id, newPassword: 'set by an administrator' })
+    expect(response.status).toBe(200)
+    expect(await me(cookie)).toBe(401)
+    expect((await post('', '/api/auth/sign-in/email', { email, password: 'set by an administrator' })).status).toBe(200)
+    expect(auditTypes(id).map(r => r.type)).toContain('password_changed')
+  })
+})
