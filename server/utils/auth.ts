@@ -56,7 +56,8 @@ export type AuthSession = ReturnType<typeof createAuth>['$Infer']['Session']
 
 /** Headers for better-auth: the client IP is the one we determined (socket, or a trusted proxy), never one the client claims. */
 export function authHeaders(event: H3Event, headers = new Headers(event.headers)): Headers {
-  const ip = getRequestIP(event, { xForwardedFor: useEnv().TRUST_PROXY })
+  // IPv4 clients of a dual-stack socket arrive as ::ffff:a.b.c.d; people know them as a.b.c.d.
+  const ip = getRequestIP(event, { xForwardedFor: useEnv().TRUST_PROXY })?.replace(/^::ffff:(?=\d+\.)/, '')
   headers.delete(CLIENT_IP_HEADER)
   if (ip) headers.set(CLIENT_IP_HEADER, ip)
   return headers

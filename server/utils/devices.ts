@@ -2,7 +2,8 @@ import Bowser from 'bowser'
 
 /** Browser, operating system and kind of device named from a User-Agent, so people recognise their sessions. */
 export function describeDevice(userAgent: string | null | undefined) {
-  const { browser, os, platform } = Bowser.parse(userAgent ?? '')
+  // Bowser throws on an empty string; requests without a User-Agent (scripts, the CLI) have none.
+  const { browser, os, platform } = userAgent?.trim() ? Bowser.parse(userAgent) : { browser: {}, os: {}, platform: {} } as Bowser.Parser.ParsedResult
   const major = browser.version?.split('.')[0]
   return {
     browser: browser.name ? [browser.name, major].filter(Boolean).join(' ') : 'Unknown browser',

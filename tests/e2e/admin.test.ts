@@ -45,7 +45,7 @@ describe('administrators', () => {
   it('alone may use the admin API and pages: 403 for users, 401 without a session', async () => {
     const { cookie } = await signUp()
     const target = await userId(cookie)
-    for (const [path, method] of [['/api/admin/users', 'GET'], [`/api/admin/users/${target}/sessions`, 'GET'], [`/api/admin/users/${target}/ban`, 'POST']]) {
+    for (const [path, method] of [['/api/admin/users', 'GET'], ['/api/admin/audit', 'GET'], [`/api/admin/users/${target}/sessions`, 'GET'], [`/api/admin/users/${target}/ban`, 'POST']]) {
       const response = await as(cookie, path!, { method, body: method === 'POST' ? JSON.stringify({ reason: 'x' }) : undefined })
       expect(response.status, path).toBe(403)
       expect(await response.json()).toEqual({ success: false, message: 'Administrator access required' })
@@ -114,6 +114,21 @@ describe('administrators', () => {
     expect(response.status).toBe(400)
     expect((await response.json()).message).toBe('reason: Give a reason')
     expect(await me(cookie)).toBe(200)
+  })
+
+  it('see everyone\'s security events, naming the user and the acting administrator', async () => {
+    const { cookie, email } = await signUp()
+    const id = await userId(cookie)
+    await post(admin, `/api/admin/users/${id}/revoke-sessions`)
+    const { data } = await (await as(admin, '/api/admin/audit')).json()
+    const mine = data.events.filter((e: { userId: string }) => e.userId === id)
+    expect(mine.map((e: { type: string }) => e.type)).toEqual(['all_sessions_revoked', 'sign_up'])
+    expect(mine[0]).toMatchObject({ email, actorEmail: 'admin@example.com', ipAddress: '127.0.0.1' })
+    expect(JSON.stringify(data)).not.toContain(cookie.split('=')[1]!.split('.')[0]!)
+    expect((await as(cookie, '/api/admin/audit')).status).toBe(401)
+    const page = await as(admin, '/admin/audit')
+    expect(page.status).toBe(200)
+    expect(await page.text()).toContain(email)
   })
 
   it('setting a user\'s password ends that user\'s sessions (better-auth alone would not)', async () => {
