@@ -72,6 +72,8 @@ export async function auditAfterHook(ctx: HookContext) {
     const type = ctx.path === '/sign-up/email' ? 'sign_up' : failed ? 'sign_in_failed' : 'sign_in'
     if (failed && type !== 'sign_in_failed') return
     const userId = user?.id ?? (email ? (await useDb().user.findUnique({ where: { email }, select: { id: true } }))?.id : null)
+    // Before recording: this sign-in must not count as its own device's history.
+    if (type === 'sign_in' && user && ctx.headers) await noticeIfNewDevice(user, ctx.headers)
     return recordAudit({ type, userId, email: user?.email ?? email, headers: ctx.headers })
   }
   const session = ctx.context.session

@@ -16,8 +16,18 @@ function createAuth() {
     secret: env.BETTER_AUTH_SECRET,
     trustedOrigins: env.TRUSTED_ORIGINS,
     database: prismaAdapter(useDb(), { provider: 'sqlite' }),
-    // A password reset ends every session: whoever knew the old password is out.
-    emailAndPassword: { enabled: true, minPasswordLength: 8, maxPasswordLength: 128, revokeSessionsOnPasswordReset: true },
+    emailAndPassword: {
+      enabled: true,
+      minPasswordLength: 8,
+      maxPasswordLength: 128,
+      // A password reset ends every session: whoever knew the old password is out.
+      revokeSessionsOnPasswordReset: true,
+      sendResetPassword: async ({ user, url }) => useMailer().send({
+        to: user.email,
+        subject: 'Reset your password',
+        text: `Someone asked to reset the password of your account. To choose a new one, open:\n\n${url}\n\nThe link works once, for one hour. If it was not you, ignore this message. Every device is signed out once the password is reset.`,
+      }),
+    },
     session: { expiresIn: env.SESSION_EXPIRES_IN, updateAge: env.SESSION_UPDATE_AGE, freshAge: env.SESSION_FRESH_AGE },
     user: { deleteUser: { enabled: true } },
     plugins: [admin({

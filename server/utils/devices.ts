@@ -12,6 +12,19 @@ export function describeDevice(userAgent: string | null | undefined) {
   }
 }
 
+/** The network an IP belongs to (/24 for IPv4, /48 for IPv6): a phone moving within one network stays one device. */
+export function ipNetwork(ip: string | null | undefined): string {
+  if (!ip) return '?'
+  if (ip.includes('.')) return ip.split('.').slice(0, 3).join('.')
+  return ip.toLowerCase().split(':').slice(0, 3).join(':')
+}
+
+/** What makes a device "seen before": browser and OS names (not versions) and the IP's network. */
+export function deviceFingerprint(userAgent: string | null | undefined, ip: string | null | undefined): string {
+  const parsed = userAgent?.trim() ? Bowser.parse(userAgent) : undefined
+  return [parsed?.browser.name ?? '?', parsed?.os.name ?? '?', ipNetwork(ip)].join('|')
+}
+
 /** A user's live sessions as people see them (by id, never by token): `currentId` first, then the most recently active. */
 export async function listDeviceSessions(userId: string, currentId?: string) {
   const rows = await useDb().session.findMany({

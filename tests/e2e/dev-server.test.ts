@@ -38,14 +38,26 @@ describe('npm run dev', async () => {
     expect(existsSync(secret)).toBe(true)
     expect(readFileSync(secret, 'utf8').trim().length).toBeGreaterThanOrEqual(32)
 
+    const email = `dev-${Date.now()}@example.com`
     const signUp = await request('/api/auth/sign-up/email', {
       base,
       method: 'POST',
-      body: JSON.stringify({ name: 'Dev', email: `dev-${Date.now()}@example.com`, password: 'long enough password' }),
+      body: JSON.stringify({ name: 'Dev', email, password: 'long enough password' }),
     })
     expect(signUp.status, output).toBe(200)
     const me = await request('/api/me', { base, cookie: sessionCookie(signUp) })
     expect(me.status).toBe(200)
+
+    // Without SMTP_URL, mail lands in the development outbox.
+    await request('/api/auth/sign-in/email', {
+      base,
+      method: 'POST',
+      headers: { 'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1' },
+      body: JSON.stringify({ email, password: 'long enough password' }),
+    })
+    await expect.poll(async () => (await request('/dev/outbox', { base })).text(), { timeout: 5000 })
+      .toContain(`To ${email}`)
+    expect(await (await request('/dev/outbox', { base })).text()).toContain('New sign-in from Safari 17 on iOS 17.1')
 
     const page = await request('/', { base })
     expect(await page.text()).toContain('Sessions done right.')
