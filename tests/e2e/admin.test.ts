@@ -131,6 +131,18 @@ describe('administrators', () => {
     expect(await page.text()).toContain(email)
   })
 
+  it('changing a user\'s role is on record with the acting administrator', async () => {
+    const { cookie } = await signUp()
+    const id = await userId(cookie)
+    expect((await post(admin, '/api/auth/admin/set-role', { userId: id, role: 'admin' })).status).toBe(200)
+    expect((await (await request('/api/me', { cookie })).json()).data.role).toBe('admin')
+    const db = database()
+    const row = db.prepare(`SELECT actorId, detail FROM audit_event WHERE userId = ? AND type = 'role_changed'`).get(id) as { actorId: string, detail: string }
+    db.close()
+    expect(row.actorId).toBe(await userId(admin))
+    expect(JSON.parse(row.detail)).toEqual({ role: 'admin' })
+  })
+
   it('setting a user\'s password ends that user\'s sessions (better-auth alone would not)', async () => {
     const { cookie, email } = await signUp()
     const id = await userId(cookie)
