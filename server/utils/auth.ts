@@ -36,7 +36,8 @@ function createAuth() {
     })],
     databaseHooks: {
       // ADMIN_EMAILS: the first administrators, made by configuration rather than a built-in password.
-      user: { create: { before: async user => ({ data: { ...user, role: env.ADMIN_EMAILS.includes(user.email.toLowerCase()) ? 'admin' : 'user' } }) } },
+      // Only ever raises: a role an administrator gives at creation stays.
+      user: { create: { before: async user => ({ data: env.ADMIN_EMAILS.includes(user.email.toLowerCase()) ? { ...user, role: 'admin' } : user }) } },
     },
     rateLimit: { enabled: env.RATE_LIMIT },
     advanced: { ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] } },
