@@ -58,9 +58,9 @@ export function setSessionTimes(id: string, times: { createdAt?: Date, expiresAt
   db.close()
 }
 
-/** The session rows of a user, by email. */
-export function sessionsOf(email: string) {
-  const db = database()
+/** The session rows of a user, by email (in the shared server's database unless told another). */
+export function sessionsOf(email: string, file?: string) {
+  const db = database(file)
   try {
     const rows = db.prepare(`SELECT s.* FROM session s JOIN user u ON u.id = s.userId WHERE u.email = ?`).all(email) as
       { id: string, token: string, expiresAt: string, ipAddress: string | null, userAgent: string | null }[]

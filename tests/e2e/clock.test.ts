@@ -1,0 +1,60 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { request, sessionsOf, signUp } from '../support/http'
+import { rootDir, startServer, type TestServer } from '../support/server'
+
+// A server whose clock the test moves (tests/support/clock.cjs): one hour idle timeout,
+// refreshed after ten minutes, two hours at most.
+const dir = mkdtempSync(join(tmpdir(), 'clock-'))
+const clockFile = join(dir, 'offset')
+let app: TestServer
+const setClock = (seconds: number) => writeFileSync(clockFile, String(seconds))
+const status = async (cookie: string) => (await request('/api/me', { base: app.url, cookie })).status
+
+beforeAll(async () => {
+  setClock(0)
+  app = await startServer({
+    NODE_OPTIONS: `--require ${join(rootDir, 'tests/support/clock.cjs')}`,
+    TEST_CLOCK_FILE: clockFile,
+    SESSION_EXPIRES_IN: '3600',
+    SESSION_UPDATE_AGE: '600',
+    SESSION_MAX_AGE: '7200',
+  })
+})
+beforeEach(() => setClock(0))
+afterAll(async () => {
+  await app?.stop()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+describe('session lifetimes on a server whose clock moves', () => {
+  it('an idle session ends after SESSION_EXPIRES_IN; an active one slides on, until SESSION_MAX_AGE ends it anyway', async () => {
+    const active = await signUp(app.url)
+    const idle = await signUp(app.url)
+
+    setClock(3000) // 50 min: the active session is used, past SESSION_UPDATE_AGE, so its expiry slides
+    expect(await status(active.cookie)).toBe(200)
+
+    setClock(3700) // 1 h 1 min: the idle session's hour is over; the active one lives on
+    expect(await status(idle.cookie)).toBe(401)
+    expect(sessionsOf(idle.email, app.dbFile)).toHaveLength(0)
+    expect(await status(active.cookie)).toBe(200)
+
+    setClock(6500) // 1 h 48 min: still alive, thanks to its activity
+    expect(await status(active.cookie)).toBe(200)
+
+    setClock(7300) // 2 h 1 min after sign-in: refused however active, and its row removed
+    expect(await status(active.cookie)).toBe(401)
+    expect(sessionsOf(active.email, app.dbFile)).toHaveLength(0)
+  })
+
+  it('without the sliding refresh, the active session would have ended: SESSION_UPDATE_AGE is what kept it', async () => {
+    const user = await signUp(app.url)
+    setClock(300) // 5 min: used, but younger than SESSION_UPDATE_AGE, so no slide
+    expect(await status(user.cookie)).toBe(200)
+    setClock(3650) // just past its original hour
+    expect(await status(user.cookie)).toBe(401)
+  })
+})
