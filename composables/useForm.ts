@@ -1,7 +1,7 @@
 import type { z } from 'zod'
 
 /**
- * Form state for a zod schema: field errors, a pending flag, a server error and a success flag.
+ * Form state for a zod schema: values, field errors, and `state` (server error, pending, succeeded).
  * `submit(action)` validates first and never runs `action` on invalid input.
  */
 export function useForm<S extends z.ZodObject>(schema: S, initial: z.input<S>) {
@@ -31,5 +31,7 @@ export function useForm<S extends z.ZodObject>(schema: S, initial: z.input<S>) {
     }
   }
 
-  return { values, fieldErrors, error, pending, succeeded, submit }
+  // The outcome (error, pending, succeeded) as one object, for `<AuthForm v-bind="state">`.
+  const state = reactive({ error, pending, succeeded })
+  return { values, fieldErrors, state, submit }
 }
