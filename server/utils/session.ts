@@ -1,4 +1,8 @@
 import type { H3Event } from 'h3'
+import { z } from 'zod'
+
+/** Route params of `[id]` routes (sessions, users): a non-empty id of sane length. */
+export const IdParams = z.object({ id: z.string().min(1).max(128) })
 
 /** Whether a session created at `createdAt` has outlived SESSION_MAX_AGE, which no activity extends. */
 export function pastMaxAge(createdAt: Date | string, maxAgeSeconds: number, now = Date.now()): boolean {
@@ -54,8 +58,8 @@ export async function requireAdmin(event: H3Event): Promise<AuthSession> {
   return session
 }
 
-/** Awaits a better-auth API call made with `returnHeaders: true` and forwards its Set-Cookie. */
-export async function withAuthCookies<T>(event: H3Event, call: Promise<{ headers: Headers, response: T }>): Promise<T> {
+/** Awaits a better-auth API call made with `returnHeaders: true` (or takes its result) and forwards its Set-Cookie. */
+export async function withAuthCookies<T>(event: H3Event, call: { headers: Headers, response: T } | Promise<{ headers: Headers, response: T }>): Promise<T> {
   const { headers, response } = await call
   for (const cookie of headers.getSetCookie()) appendResponseHeader(event, 'set-cookie', cookie)
   return response

@@ -13,5 +13,3 @@ export const BanSchema = z.object({
   /** Empty for a ban without end. */
   expiresInDays: z.number().int().positive('Use a whole number of days').max(3650).optional(),
 })
-
-export type BanInput = z.input<typeof BanSchema>

@@ -17,6 +17,3 @@ export const PublicSessionSchema = z.object({
   user: PublicUserSchema,
   session: z.object({ id: z.string(), expiresAt: z.coerce.date() }),
 })
-
-export type PublicUser = z.output<typeof PublicUserSchema>
-export type PublicSession = z.output<typeof PublicSessionSchema>

@@ -1,10 +1,6 @@
-import { z } from 'zod'
-
-const Params = z.object({ id: z.string().min(1).max(128) })
-
 export default defineEventHandler(async (event) => {
   const { user, session } = await requireSession(event)
-  const { id } = await getValidatedRouterParams(event, Params.parse)
+  const { id } = await getValidatedRouterParams(event, IdParams.parse)
   // Scoped to the signed-in user: someone else's session id answers 404 and stays alive.
   const row = await useDb().session.findFirst({ where: { id, userId: user.id }, select: { token: true } })
   if (!row) throw createError({ statusCode: 404, message: 'Session not found' })

@@ -10,7 +10,7 @@ export default defineEventHandler(async (event) => {
     .catch(() => null)
   // 403, not 401: a mistyped password must not read as "your session has ended".
   if (!signIn) throw createError({ statusCode: 403, message: 'Incorrect password' })
-  await withAuthCookies(event, Promise.resolve(signIn))
+  await withAuthCookies(event, signIn)
   // The old session goes; its cookie-clearing answer is dropped since the new cookie replaces it.
   await auth.api.revokeSession({ body: { token: session.token }, headers: authHeaders(event) })
   return { success: true as const }

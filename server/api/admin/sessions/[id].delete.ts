@@ -1,10 +1,6 @@
-import { z } from 'zod'
-
-const Params = z.object({ id: z.string().min(1).max(128) })
-
 export default defineEventHandler(async (event) => {
   const { user: admin } = await requireAdmin(event)
-  const { id } = await getValidatedRouterParams(event, Params.parse)
+  const { id } = await getValidatedRouterParams(event, IdParams.parse)
   const row = await useDb().session.findUnique({ where: { id }, select: { token: true, userId: true } })
   if (!row) throw createError({ statusCode: 404, message: 'Session not found' })
   const headers = authHeaders(event)
