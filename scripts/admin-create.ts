@@ -1,9 +1,8 @@
 // `npm run admin:create -- --email person@example.com`: makes an existing account an administrator.
 // The account signs up the usual way first, so no password is ever built in or printed.
 import { parseArgs } from 'node:util'
-import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3'
 import { z } from 'zod'
-import { PrismaClient } from '../prisma/generated/sqlite/client'
+import { createPrismaClient } from '../server/utils/db'
 
 const { values } = parseArgs({ options: { email: { type: 'string' } } })
 const email = z.email().safeParse(values.email?.trim().toLowerCase())
@@ -12,7 +11,7 @@ if (!email.success) {
   process.exit(2)
 }
 
-const db = new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: process.env.DATABASE_URL || 'file:./.data/app.db' }) })
+const db = createPrismaClient(process.env.DATABASE_URL || 'file:./.data/app.db')
 try {
   const user = await db.user.findUnique({ where: { email: email.data }, select: { id: true, role: true } })
   if (!user) {

@@ -10,12 +10,16 @@ export const CLIENT_IP_HEADER = 'x-session-client-ip'
 
 function createAuth() {
   const env = useEnv()
+  const redis = useRedis()
   return betterAuth({
     baseURL: env.BETTER_AUTH_URL,
     basePath: '/api/auth',
     secret: env.BETTER_AUTH_SECRET,
     trustedOrigins: env.TRUSTED_ORIGINS,
-    database: prismaAdapter(useDb(), { provider: 'sqlite' }),
+    database: withRevocation(prismaAdapter(useDb(), { provider: databaseProvider(env.DATABASE_URL) === 'postgres' ? 'postgresql' : 'sqlite' })),
+    // With Redis: sessions and rate-limit counters there too, shared by every instance; the
+    // database keeps every session as well, so listing devices and the audit work without it.
+    secondaryStorage: redis && resilientRedisStorage(redis),
     emailAndPassword: {
       enabled: true,
       minPasswordLength: 8,
@@ -28,7 +32,14 @@ function createAuth() {
         text: `Someone asked to reset the password of your account. To choose a new one, open:\n\n${url}\n\nThe link works once, for one hour. If it was not you, ignore this message. Every device is signed out once the password is reset.`,
       }),
     },
-    session: { expiresIn: env.SESSION_EXPIRES_IN, updateAge: env.SESSION_UPDATE_AGE, freshAge: env.SESSION_FRESH_AGE },
+    session: {
+      expiresIn: env.SESSION_EXPIRES_IN,
+      updateAge: env.SESSION_UPDATE_AGE,
+      freshAge: env.SESSION_FRESH_AGE,
+      storeSessionInDatabase: true,
+      // Off by default: a signed cookie cache keeps revoked sessions valid for its whole maxAge.
+      cookieCache: { enabled: env.SESSION_COOKIE_CACHE > 0, maxAge: env.SESSION_COOKIE_CACHE },
+    },
     user: { deleteUser: { enabled: true } },
     plugins: [admin({
       defaultRole: 'user',
@@ -39,7 +50,7 @@ function createAuth() {
       // Only ever raises: a role an administrator gives at creation stays.
       user: { create: { before: async user => ({ data: env.ADMIN_EMAILS.includes(user.email.toLowerCase()) ? { ...user, role: 'admin' } : user }) } },
     },
-    rateLimit: { enabled: env.RATE_LIMIT },
+    rateLimit: { enabled: env.RATE_LIMIT, storage: redis ? 'secondary-storage' : 'memory' },
     advanced: { ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] } },
     hooks: {
       before: createAuthMiddleware(auditBeforeHook),

@@ -12,7 +12,11 @@ const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   DATABASE_URL: z.string().default('file:./.data/app.db')
-    .refine(v => v.startsWith('file:'), 'must be a SQLite URL such as file:./.data/app.db'),
+    .refine(v => /^(file:.+|postgres(ql)?:\/\/.+)$/.test(v), 'must be file:./path.db (SQLite) or postgres://user@host:5432/db (PostgreSQL)'),
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+  SESSION_CACHE_TTL: z.coerce.number().int().min(0).max(3600).default(5),
+  SESSION_CACHE_MAX: z.coerce.number().int().min(0).default(10_000),
+  SESSION_COOKIE_CACHE: z.coerce.number().int().min(0).default(0),
   BETTER_AUTH_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   BETTER_AUTH_URL: z.url({ protocol: /^https?$/ }).optional(),
   TRUSTED_ORIGINS: origins,

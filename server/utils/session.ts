@@ -15,19 +15,31 @@ export function isFresh(createdAt: Date | string, freshAgeSeconds: number, now =
 }
 
 /**
- * The session of this request, or null; cached on the event. Forwards better-auth's
- * Set-Cookie (sliding refresh, or clearing a dead cookie) to the response. A session past
- * SESSION_MAX_AGE is signed out (row deleted, cookie cleared) and counts as none.
+ * The session of this request, or null; kept on the event. A valid session is answered from the
+ * in-process cache (session-cache.ts) when its cookie matches; better-auth and the database see
+ * the request on a miss or when the session is due for its sliding refresh, and their Set-Cookie
+ * (refresh, or clearing a dead cookie) is forwarded. A session past SESSION_MAX_AGE is signed out
+ * (row deleted, cookie cleared) and counts as none.
  */
 export async function getAuthSession(event: H3Event): Promise<AuthSession | null> {
   if (event.context.authSession !== undefined) return event.context.authSession
+  const env = useEnv()
+  setResponseHeader(event, 'cache-control', 'private, no-store')
+  const cache = useSessionCache()
+  const cookie = readSignedCookie(event.headers)
+  const cached = cookie && cache.get(cookie)
+  if (cached && !refreshDue(cached.session.expiresAt, env.SESSION_EXPIRES_IN, env.SESSION_UPDATE_AGE)
+    && !pastMaxAge(cached.session.createdAt, env.SESSION_MAX_AGE)) {
+    return event.context.authSession = cached
+  }
+  const generation = cache.generation
   const auth = useServerAuth()
   let response = await withAuthCookies(event, auth.api.getSession({ headers: event.headers, returnHeaders: true }))
-  if (response && pastMaxAge(response.session.createdAt, useEnv().SESSION_MAX_AGE)) {
+  if (response && pastMaxAge(response.session.createdAt, env.SESSION_MAX_AGE)) {
     await withAuthCookies(event, auth.api.signOut({ headers: authHeaders(event), returnHeaders: true }))
     response = null
   }
-  setResponseHeader(event, 'cache-control', 'private, no-store')
+  if (response && cookie) cache.set(cookie, response, generation)
   event.context.authSession = response
   return response
 }

@@ -25,8 +25,8 @@ async function userWithPhone() {
 describe.skipIf(!launch)('/account/sessions in Chromium', () => {
   it('asks for the password before ending other devices when the sign-in is not recent', async () => {
     const { page, email, phone } = await userWithPhone()
-    const browserSession = sessionsOf(email).find(s => !s.userAgent?.includes('iPhone'))!
-    setSessionTimes(browserSession.id, { createdAt: new Date(Date.now() - 2 * 86400_000) })
+    const browserSession = (await sessionsOf(email)).find(s => !s.userAgent?.includes('iPhone'))!
+    await setSessionTimes(browserSession.id, { createdAt: new Date(Date.now() - 2 * 86400_000) })
     await page.goto(url('/account/sessions'), { waitUntil: 'hydration' })
 
     await page.getByRole('button', { name: 'Sign out of all other devices' }).click()

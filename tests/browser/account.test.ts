@@ -49,7 +49,7 @@ describe.skipIf(!launch)('/account in Chromium', () => {
     await page.waitForURL(u => u.pathname === '/' && u.searchParams.get('deleted') === '1')
     await expect.poll(() => page.getByRole('status').textContent()).toContain('Your account has been deleted')
     expect((await request('/api/me', { cookie: other })).status).toBe(401)
-    expect(sessionsOf(email)).toHaveLength(0)
+    expect(await sessionsOf(email)).toHaveLength(0)
     expect((await page.context().cookies()).find(c => c.name.includes('session_token'))).toBeUndefined()
     await page.close()
   })

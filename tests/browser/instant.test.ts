@@ -19,7 +19,7 @@ const endings: Record<string, (v: Victim) => Promise<unknown>> = {
   'another device signs out everywhere': v => post('/api/sessions/revoke-all', v.other),
   'the password is changed on another device': v => post('/api/account/password', v.other, { currentPassword: password, newPassword: 'a different passphrase' }),
   'the account is deleted on another device': v => post('/api/account/delete', v.other, { password }),
-  'its row is deleted from the database': async v => deleteSessions(inject('dbFile'), v.email),
+  'its row is deleted from the database': async v => deleteSessions(inject('databaseUrl'), v.email),
   'an administrator ends it': async v => request(`/api/admin/sessions/${v.tabSessionId}`, { method: 'DELETE', cookie: await adminCookie() }),
   'an administrator bans the user': async v => post(`/api/admin/users/${v.userId}/ban`, await adminCookie(), { reason: 'Testing bans' }),
 }

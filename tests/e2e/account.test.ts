@@ -28,7 +28,7 @@ describe('POST /api/account/password', () => {
     expect(await meStatus(renewed)).toBe(200)
     expect(await meStatus(other)).toBe(401)
     expect(await meStatus(cookie)).toBe(401)
-    expect(sessionsOf(email)).toHaveLength(1)
+    expect(await sessionsOf(email)).toHaveLength(1)
     expect(await signInStatus(email, password)).toBe(401)
     expect(await signInStatus(email, NEW_PASSWORD)).toBe(200)
   })
@@ -69,9 +69,7 @@ describe('POST /api/account/delete', () => {
 
   it('with the password, ends every session, clears the cookie and leaves no rows behind', async () => {
     const { cookie, other, email, password } = await userWithSecondDevice()
-    const db = database()
-    const { id } = db.prepare('SELECT id FROM user WHERE email = ?').get(email) as { id: string }
-    db.close()
+    const [{ id }] = await database(sql => sql.all<{ id: string }>('SELECT "id" FROM "user" WHERE "email" = ?', [email])) as [{ id: string }]
 
     const response = await post('/api/account/delete', cookie, { password })
     expect(response.status).toBe(200)
@@ -80,11 +78,9 @@ describe('POST /api/account/delete', () => {
     expect(await meStatus(other)).toBe(401)
     expect(await signInStatus(email, password)).toBe(401)
 
-    const check = database()
     for (const [table, column] of [['user', 'id'], ['session', 'userId'], ['account', 'userId']] as const) {
-      const { n } = check.prepare(`SELECT count(*) AS n FROM "${table}" WHERE "${column}" = ?`).get(id) as { n: number }
-      expect(n, table).toBe(0)
+      const rows = await database(sql => sql.all(`SELECT 1 FROM "${table}" WHERE "${column}" = ?`, [id]))
+      expect(rows, table).toHaveLength(0)
     }
-    check.close()
   })
 })

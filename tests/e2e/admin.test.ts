@@ -14,10 +14,8 @@ const me = async (cookie: string) => (await request('/api/me', { cookie })).stat
 const userId = async (cookie: string) => (await (await request('/api/me', { cookie })).json()).data.id as string
 
 function auditTypes(id: string) {
-  const db = database()
-  const rows = db.prepare('SELECT type, actorId FROM audit_event WHERE userId = ? ORDER BY createdAt, rowid').all(id) as { type: string, actorId: string | null }[]
-  db.close()
-  return rows
+  // Audit ids are time-ordered cuids: the tiebreak for events of the same millisecond.
+  return database(sql => sql.all<{ type: string, actorId: string | null }>('SELECT "type", "actorId" FROM "audit_event" WHERE "userId" = ? ORDER BY "createdAt", "id"', [id]))
 }
 
 describe('administrators', () => {
@@ -30,7 +28,7 @@ describe('administrators', () => {
   it('are also made by `npm run admin:create -- --email`, for an account that already exists', async () => {
     const { cookie, email } = await signUp()
     const run = (address: string) => spawnSync('npm', ['run', '--silent', 'admin:create', '--', '--email', address], {
-      cwd: rootDir, encoding: 'utf8', env: { ...process.env, DATABASE_URL: `file:${inject('dbFile')}` },
+      cwd: rootDir, encoding: 'utf8', env: { ...process.env, DATABASE_URL: inject('databaseUrl') },
     })
     const promoted = run(email)
     expect(promoted.status, promoted.stderr).toBe(0)
@@ -83,7 +81,7 @@ describe('administrators', () => {
     expect((await post(admin, `/api/admin/users/${id}/revoke-sessions`)).status).toBe(200)
     expect(await me(cookie)).toBe(401)
     expect(await me(second)).toBe(401)
-    expect(auditTypes(id).slice(-2)).toEqual([
+    expect((await auditTypes(id)).slice(-2)).toEqual([
       expect.objectContaining({ type: 'session_revoked', actorId: expect.any(String) }),
       expect.objectContaining({ type: 'all_sessions_revoked', actorId: expect.any(String) }),
     ])
@@ -105,7 +103,7 @@ describe('administrators', () => {
 
     expect((await post(admin, `/api/admin/users/${id}/unban`)).status).toBe(200)
     expect((await post('', '/api/auth/sign-in/email', { email, password })).status).toBe(200)
-    expect(auditTypes(id).map(r => r.type)).toEqual(expect.arrayContaining(['user_banned', 'user_unbanned']))
+    expect((await auditTypes(id)).map(r => r.type)).toEqual(expect.arrayContaining(['user_banned', 'user_unbanned']))
   })
 
   it('refuse a ban without a reason', async () => {
@@ -136,11 +134,9 @@ describe('administrators', () => {
     const id = await userId(cookie)
     expect((await post(admin, '/api/auth/admin/set-role', { userId: id, role: 'admin' })).status).toBe(200)
     expect((await (await request('/api/me', { cookie })).json()).data.role).toBe('admin')
-    const db = database()
-    const row = db.prepare(`SELECT actorId, detail FROM audit_event WHERE userId = ? AND type = 'role_changed'`).get(id) as { actorId: string, detail: string }
-    db.close()
-    expect(row.actorId).toBe(await userId(admin))
-    expect(JSON.parse(row.detail)).toEqual({ role: 'admin' })
+    const [row] = await database(sql => sql.all<{ actorId: string, detail: string }>(`SELECT "actorId", "detail" FROM "audit_event" WHERE "userId" = ? AND "type" = 'role_changed'`, [id]))
+    expect(row!.actorId).toBe(await userId(admin))
+    expect(JSON.parse(row!.detail)).toEqual({ role: 'admin' })
   })
 
   it('setting a user\'s password ends that user\'s sessions (better-auth alone would not)', async () => {
@@ -150,6 +146,6 @@ describe('administrators', () => {
     expect(response.status).toBe(200)
     expect(await me(cookie)).toBe(401)
     expect((await post('', '/api/auth/sign-in/email', { email, password: 'set by an administrator' })).status).toBe(200)
-    expect(auditTypes(id).map(r => r.type)).toContain('password_changed')
+    expect((await auditTypes(id)).map(r => r.type)).toContain('password_changed')
   })
 })

@@ -3,14 +3,9 @@ import { database, request, sessionCookie, signUp } from '../support/http'
 
 interface AuditRow { type: string, userId: string | null, email: string | null, ipAddress: string | null, userAgent: string | null, requestId: string | null, detail: string | null }
 
-function auditOf(email: string): AuditRow[] {
-  const db = database()
-  try {
-    return db.prepare('SELECT * FROM audit_event WHERE email = ? ORDER BY createdAt, rowid').all(email) as AuditRow[]
-  }
-  finally {
-    db.close()
-  }
+function auditOf(email: string): Promise<AuditRow[]> {
+  // Audit ids are time-ordered cuids: the tiebreak for events of the same millisecond.
+  return database(sql => sql.all<AuditRow>('SELECT * FROM "audit_event" WHERE "email" = ? ORDER BY "createdAt", "id"', [email]))
 }
 
 describe('request ids', () => {
@@ -52,7 +47,7 @@ describe('the audit log', () => {
     await request('/api/account/delete', { method: 'POST', cookie: last, body: JSON.stringify({ password: 'another good passphrase' }) })
     expect(other).toBeTruthy()
 
-    const rows = auditOf(email)
+    const rows = await auditOf(email)
     expect(rows.map(r => r.type)).toEqual([
       'sign_up', 'sign_in_failed', 'sign_in', 'session_revoked', 'other_sessions_revoked',
       'password_changed', 'all_sessions_revoked', 'sign_in', 'sign_out', 'sign_in', 'account_deleted',
@@ -68,16 +63,14 @@ describe('the audit log', () => {
   it('records a failed sign-in on an unknown address without inventing a user', async () => {
     const email = `nobody-${Date.now()}@example.com`
     await request('/api/auth/sign-in/email', { method: 'POST', body: JSON.stringify({ email, password: 'whatever it is' }) })
-    expect(auditOf(email)).toEqual([expect.objectContaining({ type: 'sign_in_failed', userId: null })])
+    expect(await auditOf(email)).toEqual([expect.objectContaining({ type: 'sign_in_failed', userId: null })])
   })
 
   it('never stores a session token', async () => {
     const { cookie } = await signUp()
     const token = cookie.split('=')[1]!.split('.')[0]!
     await request('/api/sessions/revoke-all', { method: 'POST', cookie })
-    const db = database()
-    const dump = JSON.stringify(db.prepare('SELECT * FROM audit_event').all())
-    db.close()
+    const dump = JSON.stringify(await database(sql => sql.all('SELECT * FROM "audit_event"')))
     expect(dump).not.toContain(token)
   })
 

@@ -10,7 +10,7 @@ describe('email and password accounts at better-auth\'s standard paths', () => {
     const before = Date.now()
     const { email, response } = await signUp()
     expect(response.status).toBe(200)
-    const [row, ...others] = sessionsOf(email)
+    const [row, ...others] = await sessionsOf(email)
     expect(others).toHaveLength(0)
     expect(row?.ipAddress).toBe('127.0.0.1')
     expect(row?.userAgent).toBeTruthy()
@@ -28,7 +28,7 @@ describe('email and password accounts at better-auth\'s standard paths', () => {
     const right = await post('/api/auth/sign-in/email', { email, password })
     expect(right.status).toBe(200)
     expect(sessionCookie(right)).toBeDefined()
-    expect(sessionsOf(email)).toHaveLength(2)
+    expect(await sessionsOf(email)).toHaveLength(2)
   })
 
   it('refuses a password shorter than 8 characters and creates nothing', async () => {
@@ -36,7 +36,7 @@ describe('email and password accounts at better-auth\'s standard paths', () => {
     const response = await post('/api/auth/sign-up/email', { name: 'Short', email, password: 'seven77' })
     expect(response.status).toBe(400)
     expect((await response.json()).message).toMatch(/password too short/i)
-    expect(sessionsOf(email)).toHaveLength(0)
+    expect(await sessionsOf(email)).toHaveLength(0)
   })
 
   it('refuses a malformed email with a clear message', async () => {
@@ -79,7 +79,7 @@ describe('the session cookie', () => {
     const planted = `${COOKIE}=planted-by-an-attacker.c2lnbmF0dXJl`
     const signIn = await post('/api/auth/sign-in/email', { email, password }, planted)
     expect(sessionCookie(signIn)).not.toBe(planted)
-    expect(sessionsOf(email).map(s => s.token)).not.toContain('planted-by-an-attacker')
+    expect((await sessionsOf(email)).map(s => s.token)).not.toContain('planted-by-an-attacker')
     const withPlanted = await request('/api/me', { cookie: planted })
     expect(withPlanted.status).toBe(401)
   })
@@ -92,7 +92,7 @@ describe('the session cookie', () => {
     expect(signOut.status).toBe(200)
     const cleared = signOut.headers.getSetCookie().find(c => c.startsWith(`${COOKIE}=`))
     expect(cleared).toMatch(/Max-Age=0/i)
-    expect(sessionsOf(email)).toHaveLength(0)
+    expect(await sessionsOf(email)).toHaveLength(0)
 
     const after = await request('/api/me', { cookie })
     expect(after.status).toBe(401)

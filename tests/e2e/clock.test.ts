@@ -39,7 +39,7 @@ describe('session lifetimes on a server whose clock moves', () => {
 
     setClock(3700) // 1 h 1 min: the idle session's hour is over; the active one lives on
     expect(await status(idle.cookie)).toBe(401)
-    expect(sessionsOf(idle.email, app.dbFile)).toHaveLength(0)
+    expect(await sessionsOf(idle.email, app.databaseUrl)).toHaveLength(0)
     expect(await status(active.cookie)).toBe(200)
 
     setClock(6500) // 1 h 48 min: still alive, thanks to its activity
@@ -47,7 +47,7 @@ describe('session lifetimes on a server whose clock moves', () => {
 
     setClock(7300) // 2 h 1 min after sign-in: refused however active, and its row removed
     expect(await status(active.cookie)).toBe(401)
-    expect(sessionsOf(active.email, app.dbFile)).toHaveLength(0)
+    expect(await sessionsOf(active.email, app.databaseUrl)).toHaveLength(0)
   })
 
   it('without the sliding refresh, the active session would have ended: SESSION_UPDATE_AGE is what kept it', async () => {

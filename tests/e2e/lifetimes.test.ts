@@ -10,22 +10,22 @@ const ago = (ms: number) => new Date(Date.now() - ms)
 /** A signed-in user whose session was signed in `age` ago (and, unless told, has not yet expired). */
 async function signedInFor(age: number) {
   const user = await signUp()
-  const [row] = sessionsOf(user.email)
-  setSessionTimes(row!.id, { createdAt: ago(age) })
+  const [row] = await sessionsOf(user.email)
+  await setSessionTimes(row!.id, { createdAt: ago(age) })
   return { ...user, id: row!.id }
 }
 
 describe('idle timeout (sliding, SESSION_EXPIRES_IN)', () => {
   it('refuses a session whose expiry has passed and removes its row', async () => {
     const { cookie, email, id } = await signedInFor(0)
-    setSessionTimes(id, { expiresAt: ago(1000) })
+    await setSessionTimes(id, { expiresAt: ago(1000) })
     expect((await request('/api/me', { cookie })).status).toBe(401)
-    expect(sessionsOf(email)).toHaveLength(0)
+    expect(await sessionsOf(email)).toHaveLength(0)
   })
 
   it('keeps a session that is still within its expiry', async () => {
     const { cookie, id } = await signedInFor(2 * DAY)
-    setSessionTimes(id, { expiresAt: new Date(Date.now() + 60_000) })
+    await setSessionTimes(id, { expiresAt: new Date(Date.now() + 60_000) })
     expect((await request('/api/me', { cookie })).status).toBe(200)
   })
 })
@@ -38,11 +38,11 @@ describe('absolute maximum lifetime (SESSION_MAX_AGE)', () => {
 
   it('refuses and removes a session past the maximum age, however recently it was used', async () => {
     const { cookie, email, id } = await signedInFor(MAX_AGE + 60_000)
-    setSessionTimes(id, { expiresAt: new Date(Date.now() + SESSION_EXPIRES_IN * 1000) }) // just refreshed
+    await setSessionTimes(id, { expiresAt: new Date(Date.now() + SESSION_EXPIRES_IN * 1000) }) // just refreshed
     const response = await request('/api/session', { cookie })
     expect(await response.json()).toEqual({ success: true, data: null })
     expect(response.headers.getSetCookie().find(c => c.startsWith(`${COOKIE}=`))).toMatch(/Max-Age=0/)
-    expect(sessionsOf(email)).toHaveLength(0)
+    expect(await sessionsOf(email)).toHaveLength(0)
     expect((await request('/api/me', { cookie })).status).toBe(401)
   })
 
@@ -70,13 +70,13 @@ describe('freshness: ending other sessions needs a recent sign-in', () => {
     const otherId = (await (await request('/api/sessions', { cookie })).json()).data[1].id
     expect((await request(`/api/sessions/${otherId}`, { method: 'DELETE', cookie })).status).toBe(403)
     expect((await request('/api/me', { cookie: other })).status).toBe(200)
-    expect(sessionsOf(email)).toHaveLength(2)
+    expect(await sessionsOf(email)).toHaveLength(2)
   })
 
   it('always lets a stale session list its devices and sign itself out', async () => {
     const { cookie, email } = await signedInFor(FRESH_AGE + 60_000)
     expect((await request('/api/sessions', { cookie })).status).toBe(200)
-    const [own] = sessionsOf(email)
+    const [own] = await sessionsOf(email)
     expect((await request(`/api/sessions/${own!.id}`, { method: 'DELETE', cookie })).status).toBe(200)
   })
 
@@ -92,7 +92,7 @@ describe('freshness: ending other sessions needs a recent sign-in', () => {
     const fresh = sessionCookie(right)!
     expect(fresh).not.toBe(cookie)
     expect((await request('/api/me', { cookie })).status).toBe(401) // the old session is gone
-    expect(sessionsOf(email)).toEqual([expect.objectContaining({ ipAddress: '127.0.0.1' })])
+    expect(await sessionsOf(email)).toEqual([expect.objectContaining({ ipAddress: '127.0.0.1' })])
     expect((await request('/api/sessions/revoke-others', { method: 'POST', cookie: fresh })).status).toBe(200)
   })
 

@@ -36,15 +36,15 @@ describe('server-rendered pages', () => {
 
   it('passes a sliding refresh made while rendering on to the browser', async () => {
     const { cookie, email } = await signUp()
-    const [row] = sessionsOf(email)
+    const [row] = await sessionsOf(email)
     const aged = new Date(Date.now() + (SESSION_EXPIRES_IN - SESSION_UPDATE_AGE - 60) * 1000)
-    setSessionTimes(row!.id, { expiresAt: aged })
+    await setSessionTimes(row!.id, { expiresAt: aged })
 
     const response = await request('/dashboard', { cookie })
     expect(response.status).toBe(200)
     expect(sessionCookie(response)).toBe(cookie)
     expect(response.headers.getSetCookie().join('\n')).toContain(`Max-Age=${SESSION_EXPIRES_IN}`)
-    expect(sessionsOf(email)[0]!.expiresAt.getTime()).toBeGreaterThan(aged.getTime() + (SESSION_UPDATE_AGE - 120) * 1000)
+    expect((await sessionsOf(email))[0]!.expiresAt.getTime()).toBeGreaterThan(aged.getTime() + (SESSION_UPDATE_AGE - 120) * 1000)
   })
 
   it('sets no cookie while rendering for a session that is not due for refresh', async () => {

@@ -39,9 +39,8 @@ export async function dashboardOfNewUser(base: string) {
   return { page, email, errors, html: await response!.text() }
 }
 
-export function deleteSessions(dbFile: string, email: string) {
-  const db = database(dbFile)
-  const { changes } = db.prepare('DELETE FROM session WHERE userId = (SELECT id FROM user WHERE email = ?)').run(email)
-  db.close()
+/** Deletes a user's session rows straight from the database, as an operator with SQL access could. */
+export async function deleteSessions(databaseUrl: string, email: string) {
+  const changes = await database(sql => sql.run('DELETE FROM "session" WHERE "userId" = (SELECT "id" FROM "user" WHERE "email" = ?)', [email]), databaseUrl)
   expect(changes).toBeGreaterThan(0)
 }

@@ -1,28 +1,37 @@
 import { spawnSync } from 'node:child_process'
 import type { TestProject } from 'vitest/node'
-import { ADMIN_EMAIL, POLL_INTERVAL, SESSION_EXPIRES_IN, SESSION_UPDATE_AGE } from './config'
+import { ADMIN_EMAIL, POLL_INTERVAL, SESSION_CACHE_TTL, SESSION_EXPIRES_IN, SESSION_UPDATE_AGE } from './config'
 import { rootDir, startServer } from './server'
 
-/** Builds the app once for every e2e and browser test, then serves it through `npm start`. */
+/** One production build per test run, however many projects serve it. */
+function buildOnce() {
+  if (process.env.E2E_SKIP_BUILD === '1') return
+  const build = spawnSync(process.execPath, ['node_modules/nuxt/bin/nuxt.mjs', 'build'], { cwd: rootDir, stdio: 'inherit' })
+  if (build.status !== 0) throw new Error('nuxt build failed')
+  process.env.E2E_SKIP_BUILD = '1'
+}
+
+/**
+ * Builds the app once, then serves it through `npm start` for one e2e project: on SQLite, or
+ * (E2E_DATABASE=postgres in the project's env) on a new PostgreSQL database with Redis.
+ */
 export default async function setup(project: TestProject) {
-  if (process.env.E2E_SKIP_BUILD !== '1') {
-    const build = spawnSync(process.execPath, ['node_modules/nuxt/bin/nuxt.mjs', 'build'], { cwd: rootDir, stdio: 'inherit' })
-    if (build.status !== 0) throw new Error('nuxt build failed')
-  }
+  buildOnce()
   const server = await startServer({
     SESSION_POLL_INTERVAL: String(POLL_INTERVAL),
     SESSION_EXPIRES_IN: String(SESSION_EXPIRES_IN),
     SESSION_UPDATE_AGE: String(SESSION_UPDATE_AGE),
     ADMIN_EMAILS: ADMIN_EMAIL,
-  })
+    SESSION_CACHE_TTL: String(SESSION_CACHE_TTL),
+  }, { backend: project.config.env?.E2E_DATABASE === 'postgres' ? 'postgres' : 'sqlite' })
   project.provide('baseURL', server.url)
-  project.provide('dbFile', server.dbFile)
+  project.provide('databaseUrl', server.databaseUrl)
   return () => server.stop()
 }
 
 declare module 'vitest' {
   export interface ProvidedContext {
     baseURL: string
-    dbFile: string
+    databaseUrl: string
   }
 }

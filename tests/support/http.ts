@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
-import Database from 'better-sqlite3'
 import { inject } from 'vitest'
 import { ADMIN_EMAIL } from './config'
+import { type Sql, withDatabase } from './db'
 
 export const COOKIE = 'better-auth.session_token'
 
@@ -44,29 +44,23 @@ export async function adminCookie() {
   return sessionCookie(signedIn)!
 }
 
-/** Direct access to a test server's SQLite database (the shared one by default), as an operator would have. */
-export function database(file = inject('dbFile')) {
-  return new Database(file)
+/** Runs `use` on the database of a test server (the shared one by default), as an operator would. */
+export function database<T>(use: (sql: Sql) => Promise<T>, url = inject('databaseUrl')): Promise<T> {
+  return withDatabase(url, use)
 }
 
-/** Moves a session's timestamps, stored the way Prisma stores SQLite dates (ISO text): time travel for tests. */
-export function setSessionTimes(id: string, times: { createdAt?: Date, expiresAt?: Date }) {
-  const db = database()
-  for (const [column, value] of Object.entries(times)) {
-    db.prepare(`UPDATE session SET "${column}" = ? WHERE id = ?`).run(value.toISOString().replace('Z', '+00:00'), id)
-  }
-  db.close()
+/** Moves a session's timestamps straight in the database: time travel for tests. */
+export async function setSessionTimes(id: string, times: { createdAt?: Date, expiresAt?: Date }) {
+  await database(async (sql) => {
+    for (const [column, value] of Object.entries(times)) await sql.run(`UPDATE "session" SET "${column}" = ? WHERE "id" = ?`, [value, id])
+  })
 }
 
 /** The session rows of a user, by email (in the shared server's database unless told another). */
-export function sessionsOf(email: string, file?: string) {
-  const db = database(file)
-  try {
-    const rows = db.prepare(`SELECT s.* FROM session s JOIN user u ON u.id = s.userId WHERE u.email = ?`).all(email) as
-      { id: string, token: string, expiresAt: string, ipAddress: string | null, userAgent: string | null }[]
+export function sessionsOf(email: string, url?: string) {
+  return database(async (sql) => {
+    const rows = await sql.all<{ id: string, token: string, expiresAt: string | Date, ipAddress: string | null, userAgent: string | null }>(
+      `SELECT s.* FROM "session" s JOIN "user" u ON u."id" = s."userId" WHERE u."email" = ?`, [email])
     return rows.map(row => ({ ...row, expiresAt: new Date(row.expiresAt) }))
-  }
-  finally {
-    db.close()
-  }
+  }, url)
 }

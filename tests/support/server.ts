@@ -5,12 +5,14 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { createPostgresDatabase, REDIS_URL } from './db'
 
 export const rootDir = fileURLToPath(new URL('../..', import.meta.url))
 
 export interface TestServer {
   url: string
-  dbFile: string
+  /** file:… or postgres://… */
+  databaseUrl: string
   logs: () => string
   stop: () => Promise<void>
 }
@@ -25,11 +27,21 @@ export function freePort(): Promise<number> {
   })
 }
 
-/** Runs `npm start` (migrations, then the production build) on a fresh SQLite file. */
-export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
+/** The production setup a test run exercises: E2E_DATABASE=postgres means PostgreSQL plus Redis. */
+export type Backend = 'sqlite' | 'postgres'
+export const backend: Backend = process.env.E2E_DATABASE === 'postgres' ? 'postgres' : 'sqlite'
+
+/**
+ * Runs `npm start` (migrations, then the production build) on a fresh database: a SQLite file,
+ * or a new PostgreSQL database with Redis (dropped again by `stop`). `databaseUrl` shares an
+ * existing database instead (several instances of one app).
+ */
+export async function startServer(env: Record<string, string> = {}, options: { backend?: Backend, databaseUrl?: string } = {}): Promise<TestServer> {
   const port = Number(env.PORT) || await freePort()
   const dir = mkdtempSync(join(tmpdir(), 'sessions-test-'))
-  const dbFile = join(dir, 'app.db')
+  const kind = options.backend ?? backend
+  const postgres = kind === 'postgres' && !options.databaseUrl ? await createPostgresDatabase() : undefined
+  const databaseUrl = options.databaseUrl ?? postgres?.url ?? `file:${join(dir, 'app.db')}`
   const url = `http://127.0.0.1:${port}`
   const child = spawn(process.execPath, ['scripts/start.mjs'], {
     cwd: rootDir,
@@ -38,7 +50,8 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
       HOME: process.env.HOME,
       PORT: String(port),
       HOST: '127.0.0.1',
-      DATABASE_URL: `file:${dbFile}`,
+      DATABASE_URL: databaseUrl,
+      ...(kind === 'postgres' && { REDIS_URL }),
       BETTER_AUTH_SECRET: randomBytes(32).toString('base64'),
       BETTER_AUTH_URL: url,
       RATE_LIMIT: 'off',
@@ -58,11 +71,12 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     if (child.exitCode === null) child.kill('SIGTERM')
     await exited
     rmSync(dir, { recursive: true, force: true })
+    await postgres?.drop()
   }
   for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
     if (child.exitCode !== null) break
     const ready = await fetch(`${url}/api/session`).then(r => r.ok, () => false)
-    if (ready) return { url, dbFile, logs: () => output, stop }
+    if (ready) return { url, databaseUrl, logs: () => output, stop }
     await new Promise(resolve => setTimeout(resolve, 200))
   }
   await stop()

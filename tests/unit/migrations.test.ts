@@ -4,14 +4,17 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
+// @ts-expect-error -- a plain .mjs script without types
+import { syncSchemas } from '../../scripts/prisma.mjs'
+import { connect, createPostgresDatabase, productionServicesReachable, type Sql } from '../support/db'
 
 const root = new URL('../..', import.meta.url).pathname
 const dir = mkdtempSync(join(tmpdir(), 'migrations-test-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-function prisma(args: string[], file: string) {
+function prisma(args: string[], fileOrUrl: string) {
   const result = spawnSync(process.execPath, ['scripts/prisma.mjs', ...args], {
-    cwd: root, env: { ...process.env, DATABASE_URL: `file:${file}` }, encoding: 'utf8',
+    cwd: root, env: { ...process.env, DATABASE_URL: fileOrUrl.includes('://') ? fileOrUrl : `file:${fileOrUrl}` }, encoding: 'utf8',
   })
   expect(result.status, result.stderr).toBe(0)
   return result.stdout
@@ -48,5 +51,48 @@ describe('committed SQLite migrations', () => {
     const expected = shape(fromModels)
     expect(Object.keys(expected)).toEqual(['account', 'audit_event', 'session', 'user', 'verification'])
     expect(shape(migrated)).toEqual(expected)
+  }, 60_000)
+})
+
+describe('the models', () => {
+  it('are written into both providers\' schemas (edit prisma/models.prisma, then `npm run db:generate`)', () => {
+    expect(syncSchemas({ write: false })).toEqual([])
+  })
+})
+
+/** Tables, columns, indexes and foreign keys of a PostgreSQL database, in a comparable form. */
+async function pgShape(sql: Sql) {
+  const columns = await sql.all(`SELECT table_name, column_name, data_type, is_nullable, column_default FROM information_schema.columns
+    WHERE table_schema = 'public' AND table_name NOT LIKE '\\_%' ORDER BY table_name, column_name`)
+  const indexes = await sql.all(`SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename NOT LIKE '\\_%' ORDER BY tablename, indexdef`)
+  const foreignKeys = await sql.all(`SELECT conrelid::regclass::text AS "table", pg_get_constraintdef(oid) AS def FROM pg_constraint
+    WHERE contype = 'f' AND connamespace = 'public'::regnamespace ORDER BY 1, 2`)
+  return { columns, indexes, foreignKeys }
+}
+
+const postgresMissing = process.env.CI ? undefined : await productionServicesReachable()
+if (postgresMissing) console.warn(`Skipping the PostgreSQL migration test: ${postgresMissing}`)
+
+describe.skipIf(postgresMissing)('committed PostgreSQL migrations', () => {
+  it('build exactly the schema the Prisma models describe, plus the revocation trigger', async () => {
+    const migrated = await createPostgresDatabase('migrations_test')
+    const fromModels = await createPostgresDatabase('migrations_test')
+    const [a, b] = [await connect(migrated.url), await connect(fromModels.url)]
+    try {
+      prisma(['migrate', 'deploy'], migrated.url)
+      const script = prisma(['migrate', 'diff', '--from-empty', '--to-schema-datamodel', 'prisma/postgres/schema.prisma', '--script'], fromModels.url)
+      await b.run(script)
+      const expected = await pgShape(b)
+      expect(new Set(expected.columns.map(c => (c as { table_name: string }).table_name))).toEqual(new Set(['account', 'audit_event', 'session', 'user', 'verification']))
+      expect(await pgShape(a)).toEqual(expected)
+      const triggers = await a.all<{ tgname: string }>(`SELECT tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY tgname`)
+      expect(triggers.map(t => t.tgname)).toEqual(['session_changed', 'user_changed'])
+    }
+    finally {
+      await a.close()
+      await b.close()
+      await migrated.drop()
+      await fromModels.drop()
+    }
   }, 60_000)
 })

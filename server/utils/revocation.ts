@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto'
+import type { prismaAdapter } from 'better-auth/adapters/prisma'
+import type { Eviction } from './session-cache'
+
+type AdapterFactory = ReturnType<typeof prismaAdapter>
+type Adapter = ReturnType<AdapterFactory>
+type Where = Parameters<Adapter['delete']>[0]['where']
+
+/** The Redis channel on which instances tell each other which sessions ended. */
+export const REVOCATION_CHANNEL = 'sessions:evict'
+/** The PostgreSQL channel the `session_changed` trigger notifies (see prisma/postgres/migrations). */
+export const PG_CHANNEL = 'session_changed'
+/** Identifies this process, so it ignores its own messages on the bus. */
+export const INSTANCE_ID = randomUUID()
+
+/**
+ * Forgets the named sessions in this process at once and tells every other instance through
+ * Redis. Never throws: a bus that is down is covered by the cache's TTL and the trigger.
+ */
+export function revokeEverywhere(eviction: Eviction) {
+  useSessionCache().evict(eviction)
+  // Tokens stay in this process: the bus carries ids only.
+  const { sessionIds, userIds } = eviction
+  if (!sessionIds?.length && !userIds?.length) return
+  useRedis()?.publish(REVOCATION_CHANNEL, JSON.stringify({ from: INSTANCE_ID, sessionIds, userIds })).catch(() => {})
+}
+
+/** The values of a `where` that is one equality (or `in`) on `field`; undefined for anything else. */
+function valuesOf(where: Where, field: string): string[] | undefined {
+  const [only, ...rest] = where
+  if (!only || rest.length || only.field !== field) return undefined
+  if ((only.operator ?? 'eq') === 'eq' && typeof only.value === 'string') return [only.value]
+  if (only.operator === 'in' && Array.isArray(only.value)) return only.value.map(String)
+  return undefined
+}
+
+/**
+ * better-auth's database adapter, evicting from the session cache whenever it deletes or changes
+ * a session or a user: every way better-auth ends a session goes through here (sign-out,
+ * revocations, bans, password changes and resets, account deletion, expiry).
+ */
+export function withRevocation(factory: AdapterFactory): AdapterFactory {
+  return options => wrap(factory(options), revokeEverywhere)
+}
+
+function wrap(adapter: Adapter, revoke: (eviction: Eviction) => void): Adapter {
+  /** What a write on `model` matching `where` touches, read before the write (a deleted row is gone after). */
+  const affected = async (model: string, where: Where): Promise<Eviction | undefined> => {
+    if (model === 'user') {
+      const ids = valuesOf(where, 'id') ?? (await adapter.findMany<{ id: string }>({ model, where, select: ['id'] })).map(u => u.id)
+      return { userIds: ids }
+    }
+    if (model !== 'session') return undefined
+    const tokens = valuesOf(where, 'token') ?? []
+    const sessionIds = valuesOf(where, 'id') ?? []
+    const userIds = valuesOf(where, 'userId') ?? []
+    if (!tokens.length && !sessionIds.length && !userIds.length) {
+      const rows = await adapter.findMany<{ id: string }>({ model, where, select: ['id'], limit: 100_000 })
+      sessionIds.push(...rows.map(r => r.id))
+    }
+    return { tokens, sessionIds, userIds }
+  }
+  const evicting = <A extends { model: string, where: Where }, R>(write: (args: A) => Promise<R>) => async (args: A): Promise<R> => {
+    const eviction = await affected(args.model, args.where)
+    const result = await write(args)
+    if (eviction) revoke(eviction)
+    return result
+  }
+  return {
+    ...adapter,
+    delete: evicting(adapter.delete),
+    deleteMany: evicting(adapter.deleteMany),
+    update: evicting(adapter.update) as Adapter['update'],
+    updateMany: evicting(adapter.updateMany),
+    // Inside a transaction, evict once it has committed, so no reader can re-cache a row about to go.
+    transaction: async (callback) => {
+      const pending: Eviction[] = []
+      const result = await adapter.transaction(trx => callback(wrap(trx as Adapter, e => pending.push(e))))
+      for (const eviction of pending) revoke(eviction)
+      return result
+    },
+  }
+}

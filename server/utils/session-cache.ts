@@ -1,0 +1,120 @@
+import { timingSafeEqual } from 'node:crypto'
+import { getSessionCookie } from 'better-auth/cookies'
+import { LRUCache } from 'lru-cache'
+
+/** The two halves of a signed session cookie: `token.signature`. */
+export interface SignedCookie { token: string, signature: string }
+
+/** Which cached sessions to forget: by session id, by token, or every session of a user. */
+export interface Eviction { sessionIds?: string[], tokens?: string[], userIds?: string[] }
+
+interface Entry { signature: string, session: AuthSession }
+
+/** The session cookie of a request, split into token and signature; null without a well-formed one. */
+export function readSignedCookie(headers: Headers): SignedCookie | null {
+  const raw = getSessionCookie(headers)
+  if (!raw) return null
+  const value = raw.includes('%') ? decodeURIComponent(raw) : raw
+  const dot = value.lastIndexOf('.')
+  if (dot <= 0 || dot === value.length - 1) return null
+  return { token: value.slice(0, dot), signature: value.slice(dot + 1) }
+}
+
+/** Whether better-auth would slide this session's expiry now (so it must see the request). */
+export function refreshDue(expiresAt: Date | string, expiresIn: number, updateAge: number, now = Date.now()): boolean {
+  return new Date(expiresAt).getTime() - expiresIn * 1000 + updateAge * 1000 <= now
+}
+
+/**
+ * Valid sessions of this process by token, so a protected request costs no database or
+ * better-auth round trip. Bounded in entries and bytes, and in time by SESSION_CACHE_TTL.
+ * Entries are only ever added after better-auth verified the cookie; `evict` drops them when a
+ * session ends anywhere (see revocation.ts).
+ */
+export class SessionCache {
+  private readonly lru: LRUCache<string, Entry>
+  private readonly byId = new Map<string, string>()
+  private readonly byUser = new Map<string, Set<string>>()
+  /** Bumped by every eviction, so a lookup that raced with one is not cached. */
+  generation = 0
+
+  constructor(options: { max: number, ttlSeconds: number, maxBytes?: number }) {
+    this.lru = new LRUCache<string, Entry>({
+      max: Math.max(options.max, 1),
+      ttl: Math.max(options.ttlSeconds, 0.001) * 1000,
+      maxSize: options.maxBytes ?? 64 * 1024 * 1024,
+      sizeCalculation: (entry, token) => token.length + JSON.stringify(entry.session).length,
+      dispose: (entry, token) => this.unindex(token, entry),
+      // Wall-clock time, like the expiry it is compared with.
+      perf: { now: () => Date.now() },
+    })
+    this.enabled = options.ttlSeconds > 0 && options.max > 0
+  }
+
+  readonly enabled: boolean
+
+  /** The cached session for this cookie if its signature matches the verified one and it has not expired. */
+  get(cookie: SignedCookie, now = Date.now()): AuthSession | undefined {
+    const entry = this.lru.get(cookie.token)
+    if (!entry || !sameSignature(entry.signature, cookie.signature)) return undefined
+    if (new Date(entry.session.session.expiresAt).getTime() <= now) {
+      this.lru.delete(cookie.token)
+      return undefined
+    }
+    return entry.session
+  }
+
+  /** Remembers a session better-auth just verified, unless an eviction happened since `generation` was read. */
+  set(cookie: SignedCookie, session: AuthSession, generation: number) {
+    if (!this.enabled || generation !== this.generation || session.session.token !== cookie.token) return
+    this.lru.set(cookie.token, { signature: cookie.signature, session })
+    this.byId.set(session.session.id, cookie.token)
+    let tokens = this.byUser.get(session.user.id)
+    if (!tokens) this.byUser.set(session.user.id, tokens = new Set())
+    tokens.add(cookie.token)
+  }
+
+  /** Forgets the named sessions (no-op for ones not cached). */
+  evict({ sessionIds = [], tokens = [], userIds = [] }: Eviction) {
+    this.generation++
+    const doomed = new Set(tokens)
+    for (const id of sessionIds) {
+      const token = this.byId.get(id)
+      if (token) doomed.add(token)
+    }
+    for (const id of userIds) for (const token of this.byUser.get(id) ?? []) doomed.add(token)
+    for (const token of doomed) this.lru.delete(token)
+  }
+
+  /** Forgets everything (used when revocation events may have been missed). */
+  clear() {
+    this.generation++
+    this.lru.clear()
+  }
+
+  get size() {
+    return this.lru.size
+  }
+
+  private unindex(token: string, entry: Entry) {
+    if (this.byId.get(entry.session.session.id) === token) this.byId.delete(entry.session.session.id)
+    const tokens = this.byUser.get(entry.session.user.id)
+    tokens?.delete(token)
+    if (tokens?.size === 0) this.byUser.delete(entry.session.user.id)
+  }
+}
+
+function sameSignature(a: string, b: string): boolean {
+  const left = Buffer.from(a)
+  const right = Buffer.from(b)
+  return left.length === right.length && timingSafeEqual(left, right)
+}
+
+let cache: SessionCache | undefined
+
+/** The session cache of this process (SESSION_CACHE_TTL, SESSION_CACHE_MAX). */
+export function useSessionCache(): SessionCache {
+  const env = useEnv()
+  cache ??= new SessionCache({ max: env.SESSION_CACHE_MAX, ttlSeconds: env.SESSION_CACHE_TTL })
+  return cache
+}

@@ -1,0 +1,114 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { readSignedCookie, refreshDue, SessionCache } from '../../server/utils/session-cache'
+
+const HOUR = 3600_000
+
+function session(id: string, userId: string, token = `token-${id}`, expiresAt = new Date(Date.now() + HOUR)) {
+  return {
+    session: { id, token, userId, expiresAt, createdAt: new Date(), updatedAt: new Date(), ipAddress: null, userAgent: null },
+    user: { id: userId, email: `${userId}@example.com`, name: 'U', emailVerified: false, createdAt: new Date(), updatedAt: new Date() },
+  } as never
+}
+const cookie = (token: string, signature = 'c2lnbmF0dXJl') => ({ token, signature })
+
+describe('the session cache', () => {
+  beforeEach(() => {
+    vi.useFakeTimers()
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('answers a cached session only for the exact signature better-auth verified', () => {
+    const cache = new SessionCache({ max: 10, ttlSeconds: 5 })
+    cache.set(cookie('token-a'), session('a', 'u1'), cache.generation)
+    expect(cache.get(cookie('token-a'))).toBeDefined()
+    expect(cache.get(cookie('token-a', 'Zm9yZ2Vk'))).toBeUndefined()
+    expect(cache.get(cookie('token-b'))).toBeUndefined()
+  })
+
+  it('never answers past SESSION_CACHE_TTL or past the session\'s own expiry', () => {
+    const cache = new SessionCache({ max: 10, ttlSeconds: 5 })
+    cache.set(cookie('token-a'), session('a', 'u1'), cache.generation)
+    cache.set(cookie('token-b'), session('b', 'u1', 'token-b', new Date(Date.now() + 2000)), cache.generation)
+    vi.advanceTimersByTime(2001)
+    expect(cache.get(cookie('token-a'))).toBeDefined()
+    expect(cache.get(cookie('token-b'))).toBeUndefined()
+    vi.advanceTimersByTime(3000)
+    expect(cache.get(cookie('token-a'))).toBeUndefined()
+  })
+
+  it('evicts by session id, by token and every session of a user', () => {
+    const cache = new SessionCache({ max: 10, ttlSeconds: 60 })
+    for (const [id, user] of [['a', 'u1'], ['b', 'u1'], ['c', 'u2'], ['d', 'u3']] as const) {
+      cache.set(cookie(`token-${id}`), session(id, user), cache.generation)
+    }
+    cache.evict({ sessionIds: ['c'] })
+    expect(cache.get(cookie('token-c'))).toBeUndefined()
+    cache.evict({ userIds: ['u1'] })
+    expect(cache.get(cookie('token-a'))).toBeUndefined()
+    expect(cache.get(cookie('token-b'))).toBeUndefined()
+    cache.evict({ tokens: ['token-d'] })
+    expect(cache.size).toBe(0)
+  })
+
+  it('does not keep a lookup that raced with an eviction', () => {
+    const cache = new SessionCache({ max: 10, ttlSeconds: 60 })
+    const before = cache.generation
+    cache.evict({ sessionIds: ['a'] }) // the session ended while better-auth was still reading it
+    cache.set(cookie('token-a'), session('a', 'u1'), before)
+    expect(cache.get(cookie('token-a'))).toBeUndefined()
+  })
+
+  it('stays within its entry bound, dropping the least recently used, and forgets dropped entries\' indexes', () => {
+    const cache = new SessionCache({ max: 3, ttlSeconds: 60 })
+    for (const id of ['a', 'b', 'c']) cache.set(cookie(`token-${id}`), session(id, `user-${id}`), cache.generation)
+    cache.get(cookie('token-a'))
+    cache.set(cookie('token-d'), session('d', 'user-d'), cache.generation)
+    expect(cache.size).toBe(3)
+    expect(cache.get(cookie('token-b'))).toBeUndefined()
+    expect(cache.get(cookie('token-a'))).toBeDefined()
+    cache.evict({ userIds: ['user-b'] })
+    expect(cache.size).toBe(3)
+  })
+
+  it('stays within its memory bound', () => {
+    const cache = new SessionCache({ max: 1000, ttlSeconds: 60, maxBytes: 4096 })
+    for (let i = 0; i < 100; i++) cache.set(cookie(`token-${i}`), session(String(i), `user-${i}`), cache.generation)
+    expect(cache.size).toBeGreaterThan(0)
+    expect(cache.size).toBeLessThan(20)
+  })
+
+  it('is off with SESSION_CACHE_TTL=0', () => {
+    const cache = new SessionCache({ max: 10, ttlSeconds: 0 })
+    cache.set(cookie('token-a'), session('a', 'u1'), cache.generation)
+    expect(cache.get(cookie('token-a'))).toBeUndefined()
+  })
+})
+
+describe('reading the session cookie', () => {
+  it('splits token and signature, also URL-encoded and __Secure- prefixed', () => {
+    const signature = 'q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq8=' // 44 characters, as better-auth signs
+    const plain = new Headers({ cookie: `better-auth.session_token=abc.${signature}` })
+    const encoded = new Headers({ cookie: `__Secure-better-auth.session_token=abc.${encodeURIComponent(signature)}` })
+    expect(readSignedCookie(plain)).toEqual({ token: 'abc', signature })
+    expect(readSignedCookie(encoded)).toEqual({ token: 'abc', signature })
+  })
+
+  it('rejects a missing or malformed cookie', () => {
+    expect(readSignedCookie(new Headers())).toBeNull()
+    expect(readSignedCookie(new Headers({ cookie: 'better-auth.session_token=unsigned' }))).toBeNull()
+    expect(readSignedCookie(new Headers({ cookie: 'better-auth.session_token=abc.' }))).toBeNull()
+  })
+})
+
+describe('sliding refresh', () => {
+  it('is due once updateAge has passed since the expiry was last set', () => {
+    const now = Date.now()
+    const expiresIn = 7 * 86400
+    const updateAge = 86400
+    expect(refreshDue(new Date(now + expiresIn * 1000), expiresIn, updateAge, now)).toBe(false)
+    expect(refreshDue(new Date(now + (expiresIn - updateAge) * 1000 + 1000), expiresIn, updateAge, now)).toBe(false)
+    expect(refreshDue(new Date(now + (expiresIn - updateAge) * 1000), expiresIn, updateAge, now)).toBe(true)
+  })
+})
