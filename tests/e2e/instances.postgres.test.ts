@@ -1,0 +1,75 @@
+import { randomBytes } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createPostgresDatabase, withDatabase } from '../support/db'
+import { request, signUp } from '../support/http'
+import { startServer, type TestServer } from '../support/server'
+
+const ADMIN = 'instances-admin@example.com'
+let database: Awaited<ReturnType<typeof createPostgresDatabase>>
+let a: TestServer
+let b: TestServer
+
+beforeAll(async () => {
+  database = await createPostgresDatabase('instances_test')
+  // Two instances of one app: same database, same Redis, same secret; different ports.
+  const env = { BETTER_AUTH_SECRET: randomBytes(32).toString('base64'), ADMIN_EMAILS: ADMIN }
+  a = await startServer(env, { backend: 'postgres', databaseUrl: database.url })
+  b = await startServer(env, { backend: 'postgres', databaseUrl: database.url })
+}, 120_000)
+afterAll(async () => {
+  await a?.stop()
+  await b?.stop()
+  await database?.drop()
+})
+
+const me = async (base: string, cookie: string) => (await request('/api/me', { base, cookie })).status
+
+/** Signs up on A and has A answer the session twice, so A holds it in its cache. */
+async function signedInOnA() {
+  const user = await signUp(a.url)
+  expect(await me(a.url, user.cookie)).toBe(200)
+  expect(await me(a.url, user.cookie)).toBe(200)
+  return user
+}
+
+/** Milliseconds until A answers 401 for `cookie` (fails after 1 s). */
+async function refusedOnA(cookie: string) {
+  const started = performance.now()
+  await expect.poll(() => me(a.url, cookie), { timeout: 1000, interval: 10 }).toBe(401)
+  return performance.now() - started
+}
+
+describe('two instances sharing PostgreSQL and Redis', () => {
+  it('a session signed in on A works on B: the database and Redis are shared', async () => {
+    const { cookie } = await signedInOnA()
+    expect(await me(b.url, cookie)).toBe(200)
+  })
+
+  it('signing out on B is refused on A within 1 s, although A had the session cached', async () => {
+    const { cookie } = await signedInOnA()
+    expect((await request('/api/auth/sign-out', { method: 'POST', base: b.url, cookie, body: '{}' })).status).toBe(200)
+    expect(await refusedOnA(cookie)).toBeLessThan(1000)
+  })
+
+  it('revoking every session on B is refused on A within 1 s', async () => {
+    const { cookie } = await signedInOnA()
+    expect((await request('/api/sessions/revoke-all', { method: 'POST', base: b.url, cookie })).status).toBe(200)
+    expect(await refusedOnA(cookie)).toBeLessThan(1000)
+  })
+
+  it('a ban by an administrator on B is refused on A within 1 s', async () => {
+    const { cookie } = await signedInOnA()
+    const admin = await signUp(b.url, ADMIN)
+    const id = (await (await request('/api/me', { base: a.url, cookie })).json()).data.id
+    const ban = await request(`/api/admin/users/${id}/ban`, { method: 'POST', base: b.url, cookie: admin.cookie, body: JSON.stringify({ reason: 'test' }) })
+    expect(ban.status).toBe(200)
+    expect(await refusedOnA(cookie)).toBeLessThan(1000)
+  })
+
+  it('a row deleted with SQL, behind every instance\'s back, is refused on A within 1 s', async () => {
+    const { cookie, email } = await signedInOnA()
+    await withDatabase(database.url, sql => sql.run('DELETE FROM "session" WHERE "userId" = (SELECT "id" FROM "user" WHERE "email" = ?)', [email]))
+    expect(await refusedOnA(cookie)).toBeLessThan(1000)
+    expect(await me(b.url, cookie)).toBe(401)
+  })
+})
