@@ -20,6 +20,11 @@ export default defineNuxtConfig({
   // The project root is the source dir: root-level pages/, composables/ ... (no app/ folder).
   srcDir: '.',
   compatibilityDate: '2025-07-15',
+  nitro: {
+    experimental: { tasks: true },
+    // Hourly housekeeping; `npm run sessions:sweep` does the same on demand.
+    scheduledTasks: { '17 * * * *': ['sessions:sweep'] },
+  },
   typescript: {
     tsConfig: { compilerOptions: { noUncheckedIndexedAccess: true } },
   },

@@ -10,7 +10,7 @@ export default defineNitroErrorHandler((error: H3Error, event) => {
   if (dependencyDown(error)) {
     console.warn(`[${event.method} ${event.path}] database unavailable: ${describeCause(error)}`)
     error = createError({ statusCode: 503, message: 'The service is temporarily unavailable. Please try again in a moment.' })
-    setResponseHeader(event, 'retry-after', '5')
+    setResponseHeader(event, 'retry-after', 5)
   }
   const status = error.statusCode || 500
   if (status >= 500) console.error(`[${event.method} ${event.path}]`, error.cause ?? error)

@@ -23,6 +23,7 @@ function createAuth() {
     emailAndPassword: {
       enabled: true,
       minPasswordLength: 8,
+      password: passwordHasher,
       maxPasswordLength: 128,
       // A password reset ends every session: whoever knew the old password is out.
       revokeSessionsOnPasswordReset: true,

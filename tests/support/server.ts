@@ -13,6 +13,7 @@ export interface TestServer {
   url: string
   /** file:… or postgres://… */
   databaseUrl: string
+  pid: number
   logs: () => string
   stop: () => Promise<void>
 }
@@ -76,7 +77,7 @@ export async function startServer(env: Record<string, string> = {}, options: { b
   for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
     if (child.exitCode !== null) break
     const ready = await fetch(`${url}/api/session`).then(r => r.ok, () => false)
-    if (ready) return { url, databaseUrl, logs: () => output, stop }
+    if (ready) return { url, databaseUrl, pid: child.pid!, logs: () => output, stop }
     await new Promise(resolve => setTimeout(resolve, 200))
   }
   await stop()

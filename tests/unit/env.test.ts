@@ -58,6 +58,14 @@ describe('configuration', () => {
     expect(env.TRUSTED_ORIGINS).toEqual(['https://a.example', 'https://b.example:8443'])
   })
 
+  it('selects PostgreSQL by a postgres:// DATABASE_URL and takes REDIS_URL; the cache defaults to 5 s', () => {
+    const env = parseEnv({ BETTER_AUTH_SECRET: secret, DATABASE_URL: 'postgres://app@db:5432/app', REDIS_URL: 'redis://cache:6379' })
+    expect(env.DATABASE_URL).toBe('postgres://app@db:5432/app')
+    expect(env.REDIS_URL).toBe('redis://cache:6379')
+    expect(env.SESSION_CACHE_TTL).toBe(5)
+    expect(env.SESSION_COOKIE_CACHE).toBe(0)
+  })
+
   it('treats empty values as unset', () => {
     expect(parseEnv({ BETTER_AUTH_SECRET: secret, SESSION_EXPIRES_IN: '' }).SESSION_EXPIRES_IN).toBe(604800)
   })
@@ -72,6 +80,10 @@ describe('configuration', () => {
     ['DATABASE_URL', 'mysql://db'],
     ['TRUSTED_ORIGINS', 'https://a.example/path'],
     ['PORT', '70000'],
+    ['REDIS_URL', 'localhost:6379'],
+    ['SESSION_CACHE_TTL', '-1'],
+    ['SESSION_CACHE_MAX', 'many'],
+    ['SESSION_COOKIE_CACHE', '5m'],
   ])('refuses %s=%s with one line naming it', (name, value) => {
     let error: unknown
     try {

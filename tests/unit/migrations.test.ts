@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
-// @ts-expect-error -- a plain .mjs script without types
 import { syncSchemas } from '../../scripts/prisma.mjs'
 import { connect, createPostgresDatabase, productionServicesReachable, type Sql } from '../support/db'
 

@@ -1,0 +1,186 @@
+// `npm run bench`: builds once, serves the production build, drives load from separate autocannon
+// processes and prints one table per database, then the revocation propagation delay between two
+// instances. Ratios compare rows of the same run. Writes the tables into bench/README.md.
+import { spawn, spawnSync } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { cpus, totalmem } from 'node:os'
+import { randomBytes } from 'node:crypto'
+import { createPostgresDatabase, productionServicesReachable, withDatabase } from '../tests/support/db'
+import { rootDir, startServer, type Backend, type TestServer } from '../tests/support/server'
+
+const DURATION = Number(process.env.BENCH_DURATION ?? 5)
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20)
+const REVOCATIONS = Number(process.env.BENCH_REVOCATIONS ?? 200)
+const PASSWORD = 'correct horse battery'
+
+interface Load { rps: number, p50: number, p99: number, errors: number, rss: number }
+
+/** Peak resident memory of a process while `work` runs, in MiB (sampled every 50 ms from /proc). */
+async function peakRss<T>(pid: number, work: Promise<T>): Promise<[T, number]> {
+  let peak = 0
+  const sample = () => {
+    const kb = Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)?.[1] ?? 0)
+    peak = Math.max(peak, kb / 1024)
+  }
+  const timer = setInterval(sample, 50)
+  try {
+    const result = await work
+    sample()
+    return [result, peak]
+  }
+  finally {
+    clearInterval(timer)
+  }
+}
+
+/** One autocannon run in its own process; its JSON summary. */
+function autocannon(url: string, options: { cookie?: string, method?: string, body?: string, connections?: number, rate?: number, duration?: number } = {}) {
+  const args = ['node_modules/autocannon/autocannon.js', '-j', '-c', String(options.connections ?? CONNECTIONS), '-d', String(options.duration ?? DURATION)]
+  if (options.cookie) args.push('-H', `cookie=${options.cookie}`)
+  if (options.method) args.push('-m', options.method)
+  if (options.body) args.push('-b', options.body, '-H', 'content-type=application/json', '-H', `origin=${new URL(url).origin}`)
+  if (options.rate) args.push('-R', String(options.rate))
+  args.push(url)
+  return new Promise<{ requests: { average: number }, latency: { p50: number, p99: number }, non2xx: number, errors: number }>((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: rootDir, stdio: ['ignore', 'pipe', 'ignore'] })
+    let out = ''
+    child.stdout.on('data', (chunk) => {
+      out += chunk
+    })
+    child.on('exit', code => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`autocannon exited ${code}`))))
+  })
+}
+
+async function load(server: TestServer, path: string, options: Parameters<typeof autocannon>[1] = {}): Promise<Load> {
+  await autocannon(server.url + path, { ...options, duration: 1 }) // warm-up
+  const [r, rss] = await peakRss(server.pid, autocannon(server.url + path, options))
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors, rss }
+}
+
+async function signUp(server: TestServer, email = `bench-${randomBytes(6).toString('hex')}@example.com`) {
+  const response = await fetch(`${server.url}/api/auth/sign-up/email`, {
+    method: 'POST', headers: { 'content-type': 'application/json', 'origin': server.url },
+    body: JSON.stringify({ name: 'Bench', email, password: PASSWORD }),
+  })
+  if (!response.ok) throw new Error(`sign-up failed: ${response.status}`)
+  // Every cookie, so the cookie-cache server gets its signed session_data cookie too.
+  return { email, cookie: response.headers.getSetCookie().map(c => c.split(';')[0]).join('; ') }
+}
+
+const row = (name: string, l: Load, base?: Load) => ({
+  name, ...l, ratio: base ? `${Math.round((l.rps / base.rps) * 100)}%` : '',
+  p99x: base ? `${(l.p99 / Math.max(base.p99, 1)).toFixed(1)}x` : '',
+})
+
+async function benchBackend(backend: Backend) {
+  const env = { BENCH_ROUTES: 'true', SESSION_CACHE_TTL: '5' }
+  const app = await startServer(env, { backend })
+  const cached = await startServer({ ...env, SESSION_COOKIE_CACHE: '300' }, { backend })
+  try {
+    const { cookie, email } = await signUp(app)
+    const cachedUser = await signUp(cached)
+    const open = await load(app, '/api/bench/open')
+    const rows = [
+      row('unprotected JSON route', open),
+      row('protected, fast path (requireSession)', await load(app, '/api/bench/fast', { cookie }), open),
+      row('protected, auth.api.getSession (database, or Redis when set)', await load(app, '/api/bench/database', { cookie }), open),
+      row('protected, getSession + cookie cache (300 s)', await load(cached, '/api/bench/database', { cookie: cachedUser.cookie }), open),
+    ]
+    const publicPage = await load(app, '/login')
+    rows.push(row('SSR public page (/login)', publicPage))
+    rows.push(row('SSR /dashboard, signed in', await load(app, '/dashboard', { cookie }), publicPage))
+    const body = JSON.stringify({ email, password: PASSWORD })
+    rows.push(row('sign-in (scrypt password check, one at a time per spare core)', await load(app, '/api/auth/sign-in/email', { method: 'POST', body, connections: 8 })))
+    // Sign-ins at full rate, and at the same time a protected route at 50 requests/s: its p99 is the point.
+    const [, during] = await Promise.all([
+      load(app, '/api/auth/sign-in/email', { method: 'POST', body, connections: 8 }),
+      load(app, '/api/bench/fast', { cookie, connections: 1, rate: 50 }),
+    ])
+    rows.push(row('protected route while sign-ins run', during))
+    return rows
+  }
+  finally {
+    await app.stop()
+    await cached.stop()
+  }
+}
+
+/** Two instances on one PostgreSQL + Redis: ms from a sign-out answered by B to A's first 401. */
+async function propagation() {
+  const database = await createPostgresDatabase('bench')
+  const env = { BETTER_AUTH_SECRET: randomBytes(32).toString('base64') }
+  const a = await startServer(env, { backend: 'postgres', databaseUrl: database.url })
+  const b = await startServer(env, { backend: 'postgres', databaseUrl: database.url })
+  const me = (cookie: string) => fetch(`${a.url}/api/me`, { headers: { cookie } }).then(r => r.status)
+  const until401 = async (cookie: string, since: number) => {
+    while (await me(cookie) !== 401) {
+      if (performance.now() - since > 5000) throw new Error('revocation did not reach A within 5 s')
+    }
+    return performance.now() - since
+  }
+  const delays: Record<'bus' | 'sql', number[]> = { bus: [], sql: [] }
+  try {
+    for (let i = 0; i < REVOCATIONS; i++) {
+      const { cookie, email } = await signUp(a)
+      await me(cookie)
+      await me(cookie)
+      if (i % 2 === 0) {
+        const response = await fetch(`${b.url}/api/auth/sign-out`, { method: 'POST', headers: { cookie, 'origin': b.url, 'content-type': 'application/json' }, body: '{}' })
+        if (!response.ok) throw new Error(`sign-out failed: ${response.status}`)
+        delays.bus.push(await until401(cookie, performance.now()))
+      }
+      else {
+        await withDatabase(database.url, sql => sql.run('DELETE FROM "session" WHERE "userId" = (SELECT "id" FROM "user" WHERE "email" = ?)', [email]))
+        delays.sql.push(await until401(cookie, performance.now()))
+      }
+    }
+  }
+  finally {
+    await a.stop()
+    await b.stop()
+    await database.drop()
+  }
+  const pct = (values: number[], p: number) => [...values].sort((x, y) => x - y)[Math.min(values.length - 1, Math.floor(values.length * p))]!
+  return Object.entries(delays).map(([how, values]) => ({
+    how: how === 'bus' ? 'sign-out on B (better-auth, Redis pub/sub)' : 'row deleted with SQL (trigger, LISTEN/NOTIFY)',
+    n: values.length, p50: pct(values, 0.5), p99: pct(values, 0.99), max: Math.max(...values),
+  }))
+}
+
+const f = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1))
+
+function markdown(tables: { backend: string, rows: ReturnType<typeof row>[] }[], delays: Awaited<ReturnType<typeof propagation>> | string) {
+  const lines = [`Machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}. `
+    + `${CONNECTIONS} connections (8 for sign-in), ${DURATION} s per row after a 1 s warm-up, loopback; ratios against the row named in the first column's group.`, '']
+  for (const { backend, rows } of tables) {
+    lines.push(`### ${backend}`, '', '| scenario | requests/s | p50 ms | p99 ms | peak RSS MiB | vs. baseline req/s | vs. baseline p99 | non-2xx |', '|---|---:|---:|---:|---:|---:|---:|---:|')
+    for (const r of rows) lines.push(`| ${r.name} | ${f(r.rps)} | ${r.p50} | ${r.p99} | ${Math.round(r.rss)} | ${r.ratio} | ${r.p99x} | ${r.errors} |`)
+    lines.push('')
+  }
+  lines.push('### Revocation propagation between two instances (PostgreSQL + Redis)', '')
+  if (typeof delays === 'string') lines.push(delays)
+  else {
+    lines.push('| how the session ended | revocations | p50 ms | p99 ms | max ms |', '|---|---:|---:|---:|---:|')
+    for (const d of delays) lines.push(`| ${d.how} | ${d.n} | ${d.p50.toFixed(1)} | ${d.p99.toFixed(1)} | ${d.max.toFixed(1)} |`)
+  }
+  return lines.join('\n')
+}
+
+if (process.env.BENCH_SKIP_BUILD !== '1') {
+  const build = spawnSync(process.execPath, ['node_modules/nuxt/bin/nuxt.mjs', 'build'], { cwd: rootDir, stdio: 'inherit' })
+  if (build.status !== 0) process.exit(1)
+}
+const missing = await productionServicesReachable()
+const tables = [{ backend: 'SQLite (embedded default)', rows: await benchBackend('sqlite') }]
+if (!missing) tables.push({ backend: 'PostgreSQL + Redis', rows: await benchBackend('postgres') })
+const delays = missing ? `Skipped: ${missing}` : await propagation()
+const table = markdown(tables, delays)
+console.log(`\n${table}\n`)
+if (missing) console.warn(`PostgreSQL rows skipped: ${missing}`)
+
+const readme = `${rootDir}bench/README.md`
+const text = readFileSync(readme, 'utf8')
+const start = '<!-- bench:start -->'
+const end = '<!-- bench:end -->'
+writeFileSync(readme, `${text.slice(0, text.indexOf(start) + start.length)}\n${table}\n${text.slice(text.indexOf(end))}`)
+console.log('Wrote the tables into bench/README.md.')

@@ -1,0 +1,21 @@
+// `npm run sessions:sweep [-- --batch-size 500]`: what the hourly Nitro task does, on demand (or from cron).
+import { parseArgs } from 'node:util'
+import { z } from 'zod'
+import { createPrismaClient } from '../server/utils/db'
+import { sweepExpired } from '../server/utils/sweep'
+
+const { values } = parseArgs({ options: { 'batch-size': { type: 'string', default: '500' } } })
+const batchSize = z.coerce.number().int().min(1).max(10_000).safeParse(values['batch-size'])
+if (!batchSize.success) {
+  console.error('Usage: npm run sessions:sweep -- [--batch-size 1..10000]')
+  process.exit(2)
+}
+
+const db = createPrismaClient(process.env.DATABASE_URL || 'file:./.data/app.db')
+try {
+  const { sessions, verifications, batches } = await sweepExpired(db, { batchSize: batchSize.data })
+  console.log(`Deleted ${sessions} expired sessions and ${verifications} expired verification rows in ${batches} batches.`)
+}
+finally {
+  await db.$disconnect()
+}
