@@ -95,7 +95,11 @@ export async function handleAuthRequest(event: H3Event) {
   if (getSessionCookie(event.headers)) await getAuthSession(event)
   const request = toWebRequest(event)
   authHeaders(event, request.headers)
-  return withoutTokens(await useServerAuth().handler(request))
+  const response = await useServerAuth().handler(request)
+  // better-auth names its 429's wait X-Retry-After; HTTP clients and proxies read Retry-After.
+  const wait = response.status === 429 && response.headers.get('x-retry-after')
+  if (wait) response.headers.set('retry-after', wait)
+  return withoutTokens(response)
 }
 
 async function withoutTokens(response: Response): Promise<Response> {

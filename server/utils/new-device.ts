@@ -6,9 +6,15 @@
 export async function noticeIfNewDevice(user: { id: string, email: string }, headers: Headers) {
   const userAgent = headers.get('user-agent')
   const ip = headers.get(CLIENT_IP_HEADER)
+  const signIns = { userId: user.id, type: { in: ['sign_up', 'sign_in'] } }
+  // The usual case, the very same browser and address as before, takes one indexed lookup.
+  if (await useDb().auditEvent.findFirst({ where: { ...signIns, userAgent, ipAddress: ip }, select: { id: true } })) return
   const earlier = await useDb().auditEvent.findMany({
-    where: { userId: user.id, type: { in: ['sign_up', 'sign_in'] } },
+    where: signIns,
     select: { userAgent: true, ipAddress: true },
+    distinct: ['userAgent', 'ipAddress'],
+    orderBy: { createdAt: 'desc' },
+    take: 200,
   })
   const current = deviceFingerprint(userAgent, ip)
   if (!earlier.length || earlier.some(e => deviceFingerprint(e.userAgent, e.ipAddress) === current)) return

@@ -8,7 +8,7 @@ export interface SignedCookie { token: string, signature: string }
 /** Which cached sessions to forget: by session id, by token, or every session of a user. */
 export interface Eviction { sessionIds?: string[], tokens?: string[], userIds?: string[] }
 
-interface Entry { signature: string, session: AuthSession }
+interface Entry { signature: string, session: AuthSession, validUntil: number }
 
 /** The session cookie of a request, split into token and signature; null without a well-formed one. */
 export function readSignedCookie(headers: Headers): SignedCookie | null {
@@ -18,11 +18,6 @@ export function readSignedCookie(headers: Headers): SignedCookie | null {
   const dot = value.lastIndexOf('.')
   if (dot <= 0 || dot === value.length - 1) return null
   return { token: value.slice(0, dot), signature: value.slice(dot + 1) }
-}
-
-/** Whether better-auth would slide this session's expiry now (so it must see the request). */
-export function refreshDue(expiresAt: Date | string, expiresIn: number, updateAge: number, now = Date.now()): boolean {
-  return new Date(expiresAt).getTime() - expiresIn * 1000 + updateAge * 1000 <= now
 }
 
 /**
@@ -53,21 +48,27 @@ export class SessionCache {
 
   readonly enabled: boolean
 
-  /** The cached session for this cookie if its signature matches the verified one and it has not expired. */
+  /**
+   * The cached session for this cookie if its signature matches the verified one, it has not
+   * expired and it is not yet due for a refresh or past SESSION_MAX_AGE (those need better-auth).
+   */
   get(cookie: SignedCookie, now = Date.now()): AuthSession | undefined {
     const entry = this.lru.get(cookie.token)
     if (!entry || !sameSignature(entry.signature, cookie.signature)) return undefined
-    if (new Date(entry.session.session.expiresAt).getTime() <= now) {
+    if (now >= entry.validUntil) {
       this.lru.delete(cookie.token)
       return undefined
     }
     return entry.session
   }
 
-  /** Remembers a session better-auth just verified, unless an eviction happened since `generation` was read. */
-  set(cookie: SignedCookie, session: AuthSession, generation: number) {
+  /**
+   * Remembers a session better-auth just verified, until `validUntil` (epoch ms: its expiry, or
+   * earlier when it must go back to better-auth), unless an eviction happened since `generation` was read.
+   */
+  set(cookie: SignedCookie, session: AuthSession, generation: number, validUntil = new Date(session.session.expiresAt).getTime()) {
     if (!this.enabled || generation !== this.generation || session.session.token !== cookie.token) return
-    this.lru.set(cookie.token, { signature: cookie.signature, session })
+    this.lru.set(cookie.token, { signature: cookie.signature, session, validUntil })
     this.byId.set(session.session.id, cookie.token)
     let tokens = this.byUser.get(session.user.id)
     if (!tokens) this.byUser.set(session.user.id, tokens = new Set())
@@ -105,9 +106,7 @@ export class SessionCache {
 }
 
 function sameSignature(a: string, b: string): boolean {
-  const left = Buffer.from(a)
-  const right = Buffer.from(b)
-  return left.length === right.length && timingSafeEqual(left, right)
+  return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b))
 }
 
 let cache: SessionCache | undefined

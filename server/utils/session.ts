@@ -9,6 +9,16 @@ export function pastMaxAge(createdAt: Date | string, maxAgeSeconds: number, now 
   return now - new Date(createdAt).getTime() >= maxAgeSeconds * 1000
 }
 
+/**
+ * Until when (epoch ms) a verified session may be answered without better-auth: the earliest of
+ * its expiry, its next sliding refresh (so the refreshed cookie reaches the browser) and SESSION_MAX_AGE.
+ */
+export function cacheableUntil(session: { expiresAt: Date | string, createdAt: Date | string }, env: { SESSION_EXPIRES_IN: number, SESSION_UPDATE_AGE: number, SESSION_MAX_AGE: number }): number {
+  const expiresAt = new Date(session.expiresAt).getTime()
+  const refreshAt = expiresAt - env.SESSION_EXPIRES_IN * 1000 + env.SESSION_UPDATE_AGE * 1000
+  return Math.min(expiresAt, refreshAt, new Date(session.createdAt).getTime() + env.SESSION_MAX_AGE * 1000)
+}
+
 /** Whether a session was signed in within SESSION_FRESH_AGE (recently enough for sensitive actions). */
 export function isFresh(createdAt: Date | string, freshAgeSeconds: number, now = Date.now()): boolean {
   return !pastMaxAge(createdAt, freshAgeSeconds, now)
@@ -28,10 +38,7 @@ export async function getAuthSession(event: H3Event): Promise<AuthSession | null
   const cache = useSessionCache()
   const cookie = readSignedCookie(event.headers)
   const cached = cookie && cache.get(cookie)
-  if (cached && !refreshDue(cached.session.expiresAt, env.SESSION_EXPIRES_IN, env.SESSION_UPDATE_AGE)
-    && !pastMaxAge(cached.session.createdAt, env.SESSION_MAX_AGE)) {
-    return event.context.authSession = cached
-  }
+  if (cached) return event.context.authSession = cached
   const generation = cache.generation
   const auth = useServerAuth()
   let response = await withAuthCookies(event, auth.api.getSession({ headers: event.headers, returnHeaders: true }))
@@ -39,7 +46,7 @@ export async function getAuthSession(event: H3Event): Promise<AuthSession | null
     await withAuthCookies(event, auth.api.signOut({ headers: authHeaders(event), returnHeaders: true }))
     response = null
   }
-  if (response && cookie) cache.set(cookie, response, generation)
+  if (response && cookie) cache.set(cookie, response, generation, cacheableUntil(response.session, env))
   event.context.authSession = response
   return response
 }

@@ -73,3 +73,28 @@ describe('two instances sharing PostgreSQL and Redis', () => {
     expect(await me(b.url, cookie)).toBe(401)
   })
 })
+
+describe('rate limits with Redis', () => {
+  it('are counted across instances: sign-in attempts on A and B add up to one limit (429 with Retry-After)', async () => {
+    const env = { BETTER_AUTH_SECRET: randomBytes(32).toString('base64'), RATE_LIMIT: 'on' }
+    const shared = await createPostgresDatabase('ratelimit_test')
+    const one = await startServer(env, { backend: 'postgres', databaseUrl: shared.url })
+    const two = await startServer(env, { backend: 'postgres', databaseUrl: shared.url })
+    try {
+      const attempt = (base: string) => request('/api/auth/sign-in/email', {
+        method: 'POST', base, body: JSON.stringify({ email: `nobody-${randomBytes(4).toString('hex')}@example.com`, password: 'wrong password' }),
+      })
+      // better-auth allows 3 sign-in attempts per 10 s from one address.
+      const statuses = [(await attempt(one.url)).status, (await attempt(two.url)).status, (await attempt(one.url)).status]
+      expect(statuses).toEqual([401, 401, 401])
+      const limited = await attempt(two.url)
+      expect(limited.status).toBe(429)
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0)
+    }
+    finally {
+      await one.stop()
+      await two.stop()
+      await shared.drop()
+    }
+  }, 60_000)
+})

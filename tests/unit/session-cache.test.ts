@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { readSignedCookie, refreshDue, SessionCache } from '../../server/utils/session-cache'
+import { readSignedCookie, SessionCache } from '../../server/utils/session-cache'
+import { cacheableUntil } from '../../server/utils/session'
 
 const HOUR = 3600_000
 
@@ -102,13 +103,22 @@ describe('reading the session cookie', () => {
   })
 })
 
-describe('sliding refresh', () => {
-  it('is due once updateAge has passed since the expiry was last set', () => {
-    const now = Date.now()
-    const expiresIn = 7 * 86400
-    const updateAge = 86400
-    expect(refreshDue(new Date(now + expiresIn * 1000), expiresIn, updateAge, now)).toBe(false)
-    expect(refreshDue(new Date(now + (expiresIn - updateAge) * 1000 + 1000), expiresIn, updateAge, now)).toBe(false)
-    expect(refreshDue(new Date(now + (expiresIn - updateAge) * 1000), expiresIn, updateAge, now)).toBe(true)
+describe('how long a verified session may be answered from the cache', () => {
+  const env = { SESSION_EXPIRES_IN: 7 * 86400, SESSION_UPDATE_AGE: 86400, SESSION_MAX_AGE: 30 * 86400 }
+  const now = Date.parse('2026-11-23T12:00:00Z')
+
+  it('until its sliding refresh is due, so better-auth sends the refreshed cookie', () => {
+    const justRefreshed = { expiresAt: new Date(now + env.SESSION_EXPIRES_IN * 1000), createdAt: new Date(now - 86400_000) }
+    expect(cacheableUntil(justRefreshed, env)).toBe(now + env.SESSION_UPDATE_AGE * 1000)
+  })
+
+  it('never past SESSION_MAX_AGE from sign-in', () => {
+    const old = { expiresAt: new Date(now + env.SESSION_EXPIRES_IN * 1000), createdAt: new Date(now - (30 * 86400 - 60) * 1000) }
+    expect(cacheableUntil(old, env)).toBe(now + 60_000)
+  })
+
+  it('never past its own expiry', () => {
+    const expiring = { expiresAt: new Date(now + 5000), createdAt: new Date(now - 86400_000) }
+    expect(cacheableUntil(expiring, { ...env, SESSION_UPDATE_AGE: env.SESSION_EXPIRES_IN })).toBe(now + 5000)
   })
 })
