@@ -14,10 +14,12 @@ const BusMessage = z.object({
 function eviction(payload: string) {
   const parsed = BusMessage.safeParse(JSON.parse(payload))
   if (!parsed.success || parsed.data.from === INSTANCE_ID) return null
-  const { sessionId, sessionIds = [], userId, userIds = [], token } = parsed.data
+  const { from, sessionId, sessionIds = [], userId, userIds = [], token } = parsed.data
+  // Messages from PostgreSQL's trigger carry no sender: the change went around better-auth.
+  const direct = from === undefined
   // A trigger message names a session (and its user) or, for a user change, only the user.
-  if (sessionId) return { sessionIds: [sessionId, ...sessionIds], userIds, token }
-  return { sessionIds, userIds: userId ? [userId, ...userIds] : userIds, token }
+  if (sessionId) return { sessionIds: [sessionId, ...sessionIds], userIds, token, direct }
+  return { sessionIds, userIds: userId ? [userId, ...userIds] : userIds, token, direct }
 }
 
 /** Removes the Redis copies of a user's sessions, which embed the user (role, ban) as it was. */
@@ -45,8 +47,9 @@ export default defineNitroPlugin((nitro) => {
       if (!target) return
       cache.evict(target)
       // A row changed behind better-auth's back still has a copy in secondary storage: remove it.
+      if (!target.direct) return
       if (target.token) useRedis()?.del(`${REDIS_KEY_PREFIX}${target.token}`).catch(() => {})
-      else if (target.userIds.length) dropUserSessionCopies(target.userIds)
+      else dropUserSessionCopies(target.userIds)
     }
     catch {
       console.warn('[revocation] ignored a malformed message')
