@@ -2,16 +2,18 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { request, sessionsOf, signUp } from '../support/http'
+import { COOKIE, request, sessionsOf, signUp } from '../support/http'
 import { rootDir, startServer, type TestServer } from '../support/server'
 
 // A server whose clock the test moves (tests/support/clock.cjs): one hour idle timeout,
-// refreshed after ten minutes, two hours at most.
+// refreshed after ten minutes, two hours at most. Its session cache keeps entries an hour, so
+// only the sessions' own deadlines send a request back to better-auth.
 const dir = mkdtempSync(join(tmpdir(), 'clock-'))
 const clockFile = join(dir, 'offset')
 let app: TestServer
 const setClock = (seconds: number) => writeFileSync(clockFile, String(seconds))
 const status = async (cookie: string) => (await request('/api/me', { base: app.url, cookie })).status
+const refreshedCookie = (response: Response) => response.headers.getSetCookie().find(c => c.startsWith(`${COOKIE}=`))
 
 beforeAll(async () => {
   setClock(0)
@@ -21,6 +23,7 @@ beforeAll(async () => {
     SESSION_EXPIRES_IN: '3600',
     SESSION_UPDATE_AGE: '600',
     SESSION_MAX_AGE: '7200',
+    SESSION_CACHE_TTL: '3600',
   })
 })
 beforeEach(() => setClock(0))
@@ -56,5 +59,24 @@ describe('session lifetimes on a server whose clock moves', () => {
     expect(await status(user.cookie)).toBe(200)
     setClock(3650) // just past its original hour
     expect(await status(user.cookie)).toBe(401)
+  })
+
+  it('a session answered from memory goes back to better-auth once its refresh is due, so the refreshed cookie is sent (API and SSR)', async () => {
+    const api = await signUp(app.url)
+    const page = await signUp(app.url)
+    for (const user of [api, page]) expect(await status(user.cookie)).toBe(200) // now cached
+
+    setClock(300) // not due: answered from memory, no cookie
+    const early = await request('/api/me', { base: app.url, cookie: api.cookie })
+    expect(early.status).toBe(200)
+    expect(refreshedCookie(early)).toBeUndefined()
+
+    setClock(610) // past SESSION_UPDATE_AGE, long before the cache entry's own TTL
+    const due = await request('/api/me', { base: app.url, cookie: api.cookie })
+    expect(due.status).toBe(200)
+    expect(refreshedCookie(due)).toMatch(/Max-Age=3600/)
+    const rendered = await request('/dashboard', { base: app.url, cookie: page.cookie })
+    expect(rendered.status).toBe(200)
+    expect(refreshedCookie(rendered)).toMatch(/Max-Age=3600/)
   })
 })
