@@ -76,14 +76,17 @@ export function useAuth(): UseAuth {
     async signIn(input) {
       await post('/api/auth/sign-in/email', SignInSchema.parse(input), 'Sign-in failed. Please try again.')
       await fetchSession()
+      tellOtherTabs({ type: 'signed-in' })
     },
     async signUp(input) {
       await post('/api/auth/sign-up/email', SignUpSchema.parse(input), 'Registration failed. Please try again.')
       await fetchSession()
+      tellOtherTabs({ type: 'signed-in' })
     },
     async signOut() {
       await post('/api/auth/sign-out', undefined, 'Sign-out failed. Please try again.')
       state.value = null
+      tellOtherTabs({ type: 'signed-out' })
     },
     async clear() {
       state.value = null

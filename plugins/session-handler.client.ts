@@ -1,18 +1,50 @@
+/** A focus re-check at most this often (ms): switching windows back and forth costs nothing. */
+const FOCUS_GAP = 5000
+
 /**
- * Keeps the browser's view of its session true: re-checks every SESSION_POLL_INTERVAL seconds,
- * and treats any 401 from our API as the session ending. Either way the browser signs out and,
- * on a page that needs a session, goes to the sign-in page with a way back.
+ * Keeps the browser's view of its session true, for every tab at once:
+ * - one visible tab polls every SESSION_POLL_INTERVAL seconds for all (a Web Lock elects it);
+ *   hidden tabs make no requests, and a tab checks at once when it becomes visible, regains
+ *   focus or the browser comes back online;
+ * - any 401 from our API means the session ended;
+ * - signing in or out, or a session found gone, reaches the other tabs through tab-sync.ts.
+ * A page that needs a session then goes to the sign-in page with a way back.
+ * A network failure signs no one out: only an answer that says "no session" does.
  */
 export default defineNuxtPlugin((nuxtApp) => {
   const { loggedIn, fetchSession, clear } = useAuth()
   const router = useRouter()
   const interval = Number(useRuntimeConfig().public.sessionPollInterval) * 1000
 
-  async function sessionEnded() {
-    await clear()
+  /** Leaves a page that needs a session for the sign-in page. */
+  async function leave() {
     const route = router.currentRoute.value
     if (route.meta.auth === false || route.meta.auth === 'guest') return
     await nuxtApp.runWithContext(() => navigateTo(loginPath(route.fullPath), { replace: true }))
+  }
+
+  async function sessionEnded() {
+    tellOtherTabs({ type: 'signed-out' })
+    await clear()
+    await leave()
+  }
+
+  /** Asks the server; true when it answered (whatever the answer), false on a network failure. */
+  async function ask() {
+    try {
+      await fetchSession()
+      return true
+    }
+    catch {
+      return false
+    }
+  }
+
+  let lastCheck = 0
+  async function check(minGap = 0) {
+    if (!loggedIn.value || Date.now() - lastCheck < minGap) return
+    lastCheck = Date.now()
+    if (await ask() && !loggedIn.value) await sessionEnded()
   }
 
   // 401s from better-auth's own routes mean "wrong password" and the like, not "session gone".
@@ -23,14 +55,50 @@ export default defineNuxtPlugin((nuxtApp) => {
     },
   })
 
-  setInterval(async () => {
-    if (!loggedIn.value) return
-    try {
-      await fetchSession()
+  /** Another tab's word is a reason to ask the server, not proof. A hidden tab asks once it is seen. */
+  let pending: TabMessage['type'] | undefined
+  async function heard(type: TabMessage['type']) {
+    if (document.visibilityState !== 'visible') {
+      pending = type
+      return
     }
-    catch {
-      return // A network failure says nothing about the session.
+    pending = undefined
+    if (!await ask()) return
+    const route = router.currentRoute.value
+    if (type === 'signed-out' && !loggedIn.value) await leave()
+    if (type === 'signed-in' && loggedIn.value && route.meta.auth === 'guest') {
+      await nuxtApp.runWithContext(() => navigateTo(safeRedirect(route.query.redirect), { replace: true }))
     }
-    if (!loggedIn.value) await sessionEnded()
-  }, interval)
+  }
+  onOtherTabs(({ type }) => void heard(type))
+
+  let polling: AbortController | undefined
+  function startPolling() {
+    if (polling) return
+    polling = new AbortController()
+    const { signal } = polling
+    const poll = () => new Promise<void>((resolve) => {
+      const timer = setInterval(() => void check(), interval)
+      signal.addEventListener('abort', () => {
+        clearInterval(timer)
+        resolve()
+      }, { once: true })
+    })
+    // The tab holding the lock polls; the others wait for it (and take over when it hides or closes).
+    if (navigator.locks) navigator.locks.request('auth:poller', { signal }, poll).catch(() => {})
+    else void poll()
+  }
+  function stopPolling() {
+    polling?.abort()
+    polling = undefined
+  }
+
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState !== 'visible') return stopPolling()
+    void (pending ? heard(pending) : check())
+    startPolling()
+  })
+  window.addEventListener('focus', () => void check(FOCUS_GAP))
+  window.addEventListener('online', () => void check())
+  if (document.visibilityState === 'visible') startPolling()
 })
