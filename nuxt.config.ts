@@ -15,6 +15,8 @@ export default defineNuxtConfig({
     public: {
       // Seconds between background session checks; NUXT_PUBLIC_SESSION_POLL_INTERVAL at run time.
       sessionPollInterval: Number(process.env.SESSION_POLL_INTERVAL) || 300,
+      // Seconds before expiry that an idle user is warned (0: never); NUXT_PUBLIC_SESSION_WARN_BEFORE at run time.
+      sessionWarnBefore: Number(process.env.SESSION_WARN_BEFORE ?? 120),
     },
   },
   // The project root is the source dir: root-level pages/, composables/ ... (no app/ folder).

@@ -2,7 +2,7 @@ import { appendResponseHeader, type H3Event } from 'h3'
 import type { ComputedRef, Ref } from 'vue'
 import type { SignInInput, SignUpInput } from '#shared/utils/auth-forms'
 
-type SessionState = Awaited<ReturnType<typeof fetchSessionData>>
+type SessionState = Awaited<ReturnType<typeof fetchSessionData>>['data']
 
 /**
  * GET /api/session. During SSR it forwards the visitor's cookie, and passes the answer's
@@ -13,7 +13,7 @@ async function fetchSessionData(event: H3Event | undefined, cookie: string | und
   if (event) {
     for (const setCookie of response.headers.getSetCookie()) appendResponseHeader(event, 'set-cookie', setCookie)
   }
-  return response._data!.data
+  return response._data!
 }
 
 export interface UseAuth {
@@ -23,6 +23,8 @@ export interface UseAuth {
   session: ComputedRef<NonNullable<SessionState>['session'] | null>
   /** Whether a session is known to be alive. */
   loggedIn: ComputedRef<boolean>
+  /** Why the session ended, when the server told this browser (cleared by the next sign-in). */
+  endReason: Ref<SessionEndReason | null>
   /** True while the session is being fetched. */
   loading: Ref<boolean>
   /** Loads the session from the server (forwarding the request's cookie during SSR). */
@@ -43,13 +45,16 @@ export interface UseAuth {
 export function useAuth(): UseAuth {
   const state = useState<SessionState>('auth:session', () => null)
   const loading = useState('auth:loading', () => false)
+  const endReason = useState<SessionEndReason | null>('auth:ended', () => null)
   const event = useRequestEvent()
   const cookie = useRequestHeaders(['cookie']).cookie
 
   async function fetchSession() {
     loading.value = true
     try {
-      state.value = await fetchSessionData(event, cookie)
+      const answer = await fetchSessionData(event, cookie)
+      state.value = answer.data
+      endReason.value = answer.ended
     }
     finally {
       loading.value = false
@@ -70,6 +75,7 @@ export function useAuth(): UseAuth {
     user: computed(() => state.value?.user ?? null),
     session: computed(() => state.value?.session ?? null),
     loggedIn: computed(() => !!state.value),
+    endReason,
     loading,
     fetchSession,
     refreshSession: fetchSession,

@@ -4,7 +4,7 @@
  */
 export default defineNuxtRouteMiddleware(async (to) => {
   const nuxtApp = useNuxtApp()
-  const { loggedIn, fetchSession } = useAuth()
+  const { loggedIn, endReason, fetchSession } = useAuth()
 
   // On hydration the server already loaded the session into the payload.
   if (!(import.meta.client && nuxtApp.isHydrating && nuxtApp.payload.serverRendered)) {
@@ -25,7 +25,7 @@ export default defineNuxtRouteMiddleware(async (to) => {
     return
   }
   // `external` on the server sends our Location verbatim (`?redirect=%2Fdashboard`), not the router's re-encoding.
-  if (!loggedIn.value) return navigateTo(loginPath(to.fullPath), { replace: true, external: import.meta.server })
+  if (!loggedIn.value) return navigateTo(loginPath(to.fullPath, endReason.value), { replace: true, external: import.meta.server })
 })
 
 declare module '#app' {

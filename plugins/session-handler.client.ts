@@ -10,24 +10,17 @@ const FOCUS_GAP = 5000
  * - signing in or out, or a session found gone, reaches the other tabs through tab-sync.ts.
  * A page that needs a session then goes to the sign-in page with a way back.
  * A network failure signs no one out: only an answer that says "no session" does.
+ * (better-auth's Vue client refetches in every tab, hidden ones too, and syncs over localStorage
+ * only; our session is also /api/session, not better-auth's get-session. Hence this plugin.)
  */
 export default defineNuxtPlugin((nuxtApp) => {
-  const { loggedIn, fetchSession, clear } = useAuth()
+  const { loggedIn, endReason, fetchSession } = useAuth()
+  const { sessionEnded: ended, leave } = useSessionEnded()
   const router = useRouter()
   const interval = Number(useRuntimeConfig().public.sessionPollInterval) * 1000
 
-  /** Leaves a page that needs a session for the sign-in page. */
-  async function leave() {
-    const route = router.currentRoute.value
-    if (route.meta.auth === false || route.meta.auth === 'guest') return
-    await nuxtApp.runWithContext(() => navigateTo(loginPath(route.fullPath), { replace: true }))
-  }
-
-  async function sessionEnded() {
-    tellOtherTabs({ type: 'signed-out' })
-    await clear()
-    await leave()
-  }
+  /** The server said the session is gone, and maybe why. */
+  const sessionEnded = () => ended(endReason.value ?? undefined)
 
   /** Asks the server; true when it answered (whatever the answer), false on a network failure. */
   async function ask() {
@@ -51,26 +44,29 @@ export default defineNuxtPlugin((nuxtApp) => {
   globalThis.$fetch = globalThis.$fetch.create({
     onResponseError({ request, response }) {
       const path = typeof request === 'string' ? request : request.url
-      if (response.status === 401 && loggedIn.value && !path.includes('/api/auth/')) void sessionEnded()
+      // The 401 says why the session ended (it also cleared the cookie, so nobody can ask again).
+      if (response.status === 401 && loggedIn.value && !path.includes('/api/auth/')) {
+        void ended(SessionEndReasonSchema.safeParse((response._data as { ended?: unknown } | undefined)?.ended).data)
+      }
     },
   })
 
   /** Another tab's word is a reason to ask the server, not proof. A hidden tab asks once it is seen. */
-  let pending: TabMessage['type'] | undefined
-  async function heard(type: TabMessage['type']) {
+  let pending: TabMessage | undefined
+  async function heard(message: TabMessage) {
     if (document.visibilityState !== 'visible') {
-      pending = type
+      pending = message
       return
     }
     pending = undefined
     if (!await ask()) return
     const route = router.currentRoute.value
-    if (type === 'signed-out' && !loggedIn.value) await leave()
-    if (type === 'signed-in' && loggedIn.value && route.meta.auth === 'guest') {
+    if (message.type === 'signed-out' && !loggedIn.value) await leave(message.reason ?? 'signed-out')
+    if (message.type === 'signed-in' && loggedIn.value && route.meta.auth === 'guest') {
       await nuxtApp.runWithContext(() => navigateTo(safeRedirect(route.query.redirect), { replace: true }))
     }
   }
-  onOtherTabs(({ type }) => void heard(type))
+  onOtherTabs(message => void heard(message))
 
   let polling: AbortController | undefined
   function startPolling() {

@@ -16,9 +16,14 @@ export default defineNitroErrorHandler((error: H3Error, event) => {
   if (status >= 500) console.error(`[${event.method} ${event.path}]`, error.cause ?? error)
   setResponseStatus(event, status)
   setResponseHeader(event, 'content-type', 'application/json')
-  // A machine-readable `code` (e.g. REAUTH_REQUIRED) travels with the message when a route sets one.
-  const code = (error.data as { code?: unknown } | undefined)?.code
-  return send(event, JSON.stringify({ success: false, message: describe(error, status), ...(typeof code === 'string' && { code }) }))
+  // A machine-readable `code` (e.g. REAUTH_REQUIRED), and on a 401 why the session `ended`, travel with the message.
+  const { code, ended } = (error.data ?? {}) as { code?: unknown, ended?: unknown }
+  return send(event, JSON.stringify({
+    success: false,
+    message: describe(error, status),
+    ...(typeof code === 'string' && { code }),
+    ...(typeof ended === 'string' && { ended }),
+  }))
 })
 
 // Prisma's "cannot reach / lost the database" codes, and the socket errors its driver adapters pass on.

@@ -1,5 +1,5 @@
-/** What one tab tells the other tabs of this browser about the session. */
-export interface TabMessage { type: 'signed-in' | 'signed-out' }
+/** What one tab tells the other tabs of this browser about the session (and, when known, why it ended). */
+export interface TabMessage { type: 'signed-in' | 'signed-out', reason?: SessionEndReason }
 
 const CHANNEL = 'auth:session'
 /** Names this tab in what it sends, so it can ignore its own words (a BroadcastChannel echoes them to other channel objects in the same tab). */
@@ -25,7 +25,8 @@ export function tellOtherTabs(message: TabMessage) {
 /** Calls `listener` for every message another tab sends; returns the unsubscribe function. */
 export function onOtherTabs(listener: (message: TabMessage) => void): () => void {
   const receive = (envelope: Envelope) => {
-    if (envelope.from !== tabId && (envelope.type === 'signed-in' || envelope.type === 'signed-out')) listener({ type: envelope.type })
+    if (envelope.from === tabId || (envelope.type !== 'signed-in' && envelope.type !== 'signed-out')) return
+    listener({ type: envelope.type, reason: SessionEndReasonSchema.safeParse(envelope.reason).data })
   }
   if (typeof BroadcastChannel === 'function') {
     const channel = new BroadcastChannel(CHANNEL)

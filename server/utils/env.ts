@@ -28,6 +28,7 @@ const EnvSchema = z.object({
   SESSION_EXPIRES_IN: seconds(604800),
   SESSION_UPDATE_AGE: seconds(86400),
   SESSION_POLL_INTERVAL: seconds(300),
+  SESSION_WARN_BEFORE: z.coerce.number().int().min(0).default(120),
   SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
   MAIL_FROM: z.string().min(3).default('SessionKit <no-reply@localhost>'),
   SESSION_MAX_AGE: seconds(30 * 86400),

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { prismaAdapter } from 'better-auth/adapters/prisma'
+import type { EndedSession } from './session-end'
 import type { Eviction } from './session-cache'
 
 type AdapterFactory = ReturnType<typeof prismaAdapter>
@@ -37,13 +38,22 @@ function valuesOf(where: Where, field: string): string[] | undefined {
 /**
  * better-auth's database adapter, evicting from the session cache whenever it deletes or changes
  * a session or a user: every way better-auth ends a session goes through here (sign-out,
- * revocations, bans, password changes and resets, account deletion, expiry).
+ * revocations, bans, password changes and resets, account deletion, expiry). Deleted sessions
+ * also leave a note of why they ended (session-end.ts).
  */
 export function withRevocation(factory: AdapterFactory): AdapterFactory {
-  return options => wrap(factory(options), revokeEverywhere)
+  return options => wrap(factory(options), announce)
 }
 
-function wrap(adapter: Adapter, revoke: (eviction: Eviction) => void): Adapter {
+/** What a write did that others must hear of once it has committed. */
+interface Aftermath { eviction?: Eviction, ended?: ReturnType<typeof endings> }
+
+async function announce({ eviction, ended }: Aftermath) {
+  if (eviction) revokeEverywhere(eviction)
+  if (ended) await recordEndings(ended)
+}
+
+function wrap(adapter: Adapter, after: (aftermath: Aftermath) => Promise<void>): Adapter {
   /** What a write on `model` matching `where` touches, read before the write (a deleted row is gone after). */
   const affected = async (model: string, where: Where): Promise<Eviction | undefined> => {
     if (model === 'user') {
@@ -60,23 +70,27 @@ function wrap(adapter: Adapter, revoke: (eviction: Eviction) => void): Adapter {
     }
     return { tokens, sessionIds, userIds }
   }
-  const evicting = <A extends { model: string, where: Where }, R>(write: (args: A) => Promise<R>) => async (args: A): Promise<R> => {
+  const evicting = <A extends { model: string, where: Where }, R>(write: (args: A) => Promise<R>, deletes = false) => async (args: A): Promise<R> => {
     const eviction = await affected(args.model, args.where)
+    // Why each session ends is judged now, in the request that ends it (see session-end.ts).
+    const ended = deletes && args.model === 'session'
+      ? endings(await adapter.findMany<EndedSession>({ model: 'session', where: args.where, select: ['token', 'expiresAt', 'createdAt'], limit: 100_000 }))
+      : undefined
     const result = await write(args)
-    if (eviction) revoke(eviction)
+    await after({ eviction, ended })
     return result
   }
   return {
     ...adapter,
-    delete: evicting(adapter.delete),
-    deleteMany: evicting(adapter.deleteMany),
+    delete: evicting(adapter.delete, true),
+    deleteMany: evicting(adapter.deleteMany, true),
     update: evicting(adapter.update) as Adapter['update'],
     updateMany: evicting(adapter.updateMany),
     // Inside a transaction, evict once it has committed, so no reader can re-cache a row about to go.
     transaction: async (callback) => {
-      const pending: Eviction[] = []
-      const result = await adapter.transaction(trx => callback(wrap(trx as Adapter, e => pending.push(e))))
-      for (const eviction of pending) revoke(eviction)
+      const pending: Aftermath[] = []
+      const result = await adapter.transaction(trx => callback(wrap(trx as Adapter, async a => void pending.push(a))))
+      for (const aftermath of pending) await after(aftermath)
       return result
     },
   }

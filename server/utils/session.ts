@@ -9,14 +9,18 @@ export function pastMaxAge(createdAt: Date | string, maxAgeSeconds: number, now 
   return now - new Date(createdAt).getTime() >= maxAgeSeconds * 1000
 }
 
+/** When a session ends if nothing more happens: its expiry, or SESSION_MAX_AGE after sign-in if that comes first (epoch ms). */
+export function sessionEndsAt(session: { expiresAt: Date | string, createdAt: Date | string }, env: { SESSION_MAX_AGE: number }): number {
+  return Math.min(new Date(session.expiresAt).getTime(), new Date(session.createdAt).getTime() + env.SESSION_MAX_AGE * 1000)
+}
+
 /**
  * Until when (epoch ms) a verified session may be answered without better-auth: the earliest of
  * its expiry, its next sliding refresh (so the refreshed cookie reaches the browser) and SESSION_MAX_AGE.
  */
 export function cacheableUntil(session: { expiresAt: Date | string, createdAt: Date | string }, env: { SESSION_EXPIRES_IN: number, SESSION_UPDATE_AGE: number, SESSION_MAX_AGE: number }): number {
-  const expiresAt = new Date(session.expiresAt).getTime()
-  const refreshAt = expiresAt - env.SESSION_EXPIRES_IN * 1000 + env.SESSION_UPDATE_AGE * 1000
-  return Math.min(expiresAt, refreshAt, new Date(session.createdAt).getTime() + env.SESSION_MAX_AGE * 1000)
+  const refreshAt = new Date(session.expiresAt).getTime() - env.SESSION_EXPIRES_IN * 1000 + env.SESSION_UPDATE_AGE * 1000
+  return Math.min(sessionEndsAt(session, env), refreshAt)
 }
 
 /** Whether a session was signed in within SESSION_FRESH_AGE (recently enough for sensitive actions). */
@@ -51,10 +55,13 @@ export async function getAuthSession(event: H3Event): Promise<AuthSession | null
   return response
 }
 
-/** The session of this request; throws 401 "Authentication required" without one. */
+/**
+ * The session of this request; throws 401 "Authentication required" without one, with `ended`
+ * saying why when the request carried the cookie of a session that ended (this answer clears it).
+ */
 export async function requireSession(event: H3Event): Promise<AuthSession> {
   const session = await getAuthSession(event)
-  if (!session) throw createError({ statusCode: 401, message: 'Authentication required' })
+  if (!session) throw createError({ statusCode: 401, message: 'Authentication required', data: { ended: await whySessionEnded(event) } })
   return session
 }
 

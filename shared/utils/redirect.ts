@@ -19,8 +19,11 @@ export function safeRedirect(value: unknown): string {
   }
 }
 
-/** The sign-in page that returns to `from` afterwards. */
-export function loginPath(from: string): string {
+/** The sign-in page that returns to `from` afterwards, saying why the user was sent there if `reason` is given. */
+export function loginPath(from: string, reason?: string | null): string {
   const target = safeRedirect(from)
-  return target === HOME && from !== HOME ? '/login' : `/login?redirect=${encodeURIComponent(target)}`
+  const query: string[] = []
+  if (target !== HOME || from === HOME) query.push(`redirect=${encodeURIComponent(target)}`)
+  if (reason) query.push(`reason=${encodeURIComponent(reason)}`)
+  return query.length ? `/login?${query.join('&')}` : '/login'
 }

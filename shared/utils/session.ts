@@ -17,3 +17,7 @@ export const PublicSessionSchema = z.object({
   user: PublicUserSchema,
   session: z.object({ id: z.string(), expiresAt: z.coerce.date() }),
 })
+
+/** Why a session ended, as the sign-in page explains it (`?reason=`). */
+export const SessionEndReasonSchema = z.enum(['expired', 'signed-out', 'revoked'])
+export type SessionEndReason = z.infer<typeof SessionEndReasonSchema>

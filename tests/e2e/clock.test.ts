@@ -61,6 +61,18 @@ describe('session lifetimes on a server whose clock moves', () => {
     expect(await status(user.cookie)).toBe(401)
   })
 
+  it('a session that ran out (idle, or past SESSION_MAX_AGE) tells its browser it "expired"', async () => {
+    const why = async (cookie: string) => (await (await request('/api/session', { base: app.url, cookie })).json()).ended
+    const idle = await signUp(app.url)
+    const active = await signUp(app.url)
+    setClock(3000)
+    expect(await status(active.cookie)).toBe(200) // slides on
+    setClock(3700)
+    expect(await why(idle.cookie)).toBe('expired')
+    setClock(7300)
+    expect(await why(active.cookie)).toBe('expired')
+  })
+
   it('a session answered from memory goes back to better-auth once its refresh is due, so the refreshed cookie is sent (API and SSR)', async () => {
     const api = await signUp(app.url)
     const page = await signUp(app.url)

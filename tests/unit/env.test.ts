@@ -22,6 +22,7 @@ describe('configuration', () => {
     expect(env.SESSION_EXPIRES_IN).toBe(604800)
     expect(env.SESSION_UPDATE_AGE).toBe(86400)
     expect(env.SESSION_POLL_INTERVAL).toBe(300)
+    expect(env.SESSION_WARN_BEFORE).toBe(120)
     expect(env.SESSION_MAX_AGE).toBe(2592000)
     expect(env.SESSION_FRESH_AGE).toBe(86400)
     expect(env.BETTER_AUTH_SECRET.length).toBeGreaterThanOrEqual(32)
@@ -74,6 +75,7 @@ describe('configuration', () => {
     ['SESSION_EXPIRES_IN', 'a week'],
     ['SESSION_UPDATE_AGE', '-5'],
     ['SESSION_POLL_INTERVAL', '1.5'],
+    ['SESSION_WARN_BEFORE', 'two minutes'],
     ['SESSION_MAX_AGE', '0'],
     ['SESSION_FRESH_AGE', 'soon'],
     ['BETTER_AUTH_URL', 'localhost:3000'],

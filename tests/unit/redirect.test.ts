@@ -39,4 +39,9 @@ describe('loginPath', () => {
     expect(loginPath('/login')).toBe('/login')
     expect(loginPath('//evil.example')).toBe('/login')
   })
+
+  it('says why the user was sent there, beside the way back', () => {
+    expect(loginPath('/account/sessions', 'revoked')).toBe('/login?redirect=%2Faccount%2Fsessions&reason=revoked')
+    expect(loginPath('//evil.example', 'expired')).toBe('/login?reason=expired')
+  })
 })

@@ -1,0 +1,58 @@
+import { createHash, randomUUID } from 'node:crypto'
+import type { H3Event } from 'h3'
+import { tryGetCurrentAuthEndpointContext } from '@better-auth/core/context'
+import { constantTimeEqual, makeSignature } from 'better-auth/crypto'
+
+/** A session row as it was just before it was deleted. */
+export interface EndedSession { token: string, expiresAt: Date | string, createdAt: Date | string }
+
+const PREFIX = 'session-ended:'
+/** How long a reason is kept at least: long enough for an open tab or a returning browser to ask. */
+const KEEP_MS = 3600_000
+
+const keyOf = (token: string) => PREFIX + createHash('sha256').update(token).digest('base64url')
+
+/**
+ * Why a session ended, judged as it is deleted: its lifetime ran out, an administrator ended it
+ * (any better-auth admin endpoint: revoke, ban, remove, set password), or its user did, elsewhere.
+ */
+export function endReason(session: EndedSession, path: string | undefined, now = Date.now()): SessionEndReason {
+  const env = useEnv()
+  if (new Date(session.expiresAt).getTime() <= now || pastMaxAge(session.createdAt, env.SESSION_MAX_AGE, now)) return 'expired'
+  return path?.startsWith('/admin/') ? 'revoked' : 'signed-out'
+}
+
+/** The reasons of sessions being deleted now; call before the delete, inside the request that does it. */
+export function endings(sessions: EndedSession[]) {
+  const path = tryGetCurrentAuthEndpointContext()?.path
+  return sessions.map(session => ({ session, reason: endReason(session, path) }))
+}
+
+/**
+ * Keeps why each session ended, under a hash of its token (never the token), as verification
+ * rows the sweep removes once they expire. Best effort: losing a reason only makes the sign-in
+ * page's message generic.
+ */
+export async function recordEndings(ended: ReturnType<typeof endings>) {
+  if (!ended.length) return
+  const now = Date.now()
+  await useDb().verification.createMany({
+    data: ended.map(({ session, reason }) => ({
+      id: randomUUID(),
+      identifier: keyOf(session.token),
+      value: reason,
+      expiresAt: new Date(Math.max(new Date(session.expiresAt).getTime(), now + KEEP_MS)),
+    })),
+  }).catch(error => console.warn(`Could not record why ${ended.length} session(s) ended: ${(error as Error).message}`))
+}
+
+/**
+ * Why the session named by this request's cookie ended, if it did: only the holder of a validly
+ * signed cookie learns it, so it tells a stranger nothing.
+ */
+export async function whySessionEnded(event: H3Event): Promise<SessionEndReason | undefined> {
+  const cookie = readSignedCookie(event.headers)
+  if (!cookie || !constantTimeEqual(await makeSignature(cookie.token, useEnv().BETTER_AUTH_SECRET), cookie.signature)) return undefined
+  const row = await useDb().verification.findFirst({ where: { identifier: keyOf(cookie.token) }, select: { value: true } })
+  return SessionEndReasonSchema.safeParse(row?.value).data
+}
