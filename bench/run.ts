@@ -64,7 +64,14 @@ async function signUp(server: TestServer, email = `bench-${randomBytes(6).toStri
   })
   if (!response.ok) throw new Error(`sign-up failed: ${response.status}`)
   // Every cookie, so the cookie-cache server gets its signed session_data cookie too.
-  return { email, cookie: response.headers.getSetCookie().map(c => c.split(';')[0]).join('; ') }
+  const cookie = response.headers.getSetCookie().map(c => c.split(';')[0]).join('; ')
+  // Signed-in pages wait for onboarding; a bench user has done it.
+  const onboarded = await fetch(`${server.url}/api/account/onboarding`, {
+    method: 'POST', headers: { 'content-type': 'application/json', 'origin': server.url, cookie },
+    body: JSON.stringify({ displayName: 'Bench', timeZone: 'UTC' }),
+  })
+  if (!onboarded.ok) throw new Error(`onboarding failed: ${onboarded.status}`)
+  return { email, cookie }
 }
 
 const row = (name: string, l: Load, base?: Load) => ({

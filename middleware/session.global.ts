@@ -4,7 +4,7 @@
  */
 export default defineNuxtRouteMiddleware(async (to) => {
   const nuxtApp = useNuxtApp()
-  const { loggedIn, endReason, fetchSession } = useAuth()
+  const { loggedIn, user, endReason, fetchSession } = useAuth()
 
   // On hydration the server already loaded the session into the payload.
   if (!(import.meta.client && nuxtApp.isHydrating && nuxtApp.payload.serverRendered)) {
@@ -26,6 +26,10 @@ export default defineNuxtRouteMiddleware(async (to) => {
   }
   // `external` on the server sends our Location verbatim (`?redirect=%2Fdashboard`), not the router's re-encoding.
   if (!loggedIn.value) return navigateTo(loginPath(to.fullPath, endReason.value), { replace: true, external: import.meta.server })
+  // Forced onboarding: a signed-in page waits until the user has set up their account, and /onboarding leads on after.
+  const onboarded = !!user.value?.onboardedAt
+  if (to.path === '/onboarding' && onboarded) return navigateTo(safeRedirect(to.query.redirect), { replace: true })
+  if (to.path !== '/onboarding' && !onboarded) return navigateTo(onboardingPath(to.fullPath), { replace: true, external: import.meta.server })
 })
 
 declare module '#app' {

@@ -41,7 +41,15 @@ function createAuth() {
       // Off by default: a signed cookie cache keeps revoked sessions valid for its whole maxAge.
       cookieCache: { enabled: env.SESSION_COOKIE_CACHE > 0, maxAge: env.SESSION_COOKIE_CACHE },
     },
-    user: { deleteUser: { enabled: true } },
+    user: {
+      deleteUser: { enabled: true },
+      // Set by /onboarding only (input: false): a sign-up body cannot skip it.
+      additionalFields: {
+        displayName: { type: 'string', required: false, input: false },
+        timeZone: { type: 'string', required: false, input: false },
+        onboardedAt: { type: 'date', required: false, input: false },
+      },
+    },
     plugins: [admin({
       defaultRole: 'user',
       bannedUserMessage: 'This account has been suspended. Contact support if you think this is a mistake.',

@@ -65,12 +65,21 @@ export async function requireSession(event: H3Event): Promise<AuthSession> {
   return session
 }
 
+/** The session of this request if its user completed /onboarding; 403 `ONBOARDING_REQUIRED` otherwise. */
+export async function requireOnboarded(event: H3Event): Promise<AuthSession> {
+  const session = await requireSession(event)
+  if (!session.user.onboardedAt) {
+    throw createError({ statusCode: 403, message: 'Finish setting up your account first: choose a display name and time zone at /onboarding.', data: { code: 'ONBOARDING_REQUIRED' } })
+  }
+  return session
+}
+
 /**
  * The session of this request if it was signed in within SESSION_FRESH_AGE; otherwise 403 with
  * `code: 'REAUTH_REQUIRED'`, after which the user confirms their password (POST /api/sessions/reauthenticate).
  */
 export async function requireFreshSession(event: H3Event): Promise<AuthSession> {
-  const session = await requireSession(event)
+  const session = await requireOnboarded(event)
   if (!isFresh(session.session.createdAt, useEnv().SESSION_FRESH_AGE)) {
     throw createError({ statusCode: 403, message: 'Please confirm your password to continue.', data: { code: 'REAUTH_REQUIRED' } })
   }
@@ -79,7 +88,7 @@ export async function requireFreshSession(event: H3Event): Promise<AuthSession> 
 
 /** The session of this request if its user is an administrator; 401 without a session, 403 otherwise. */
 export async function requireAdmin(event: H3Event): Promise<AuthSession> {
-  const session = await requireSession(event)
+  const session = await requireOnboarded(event)
   if (session.user.role !== 'admin') throw createError({ statusCode: 403, message: 'Administrator access required' })
   return session
 }

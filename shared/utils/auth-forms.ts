@@ -27,3 +27,19 @@ export const ChangePasswordSchema = z.object({
 
 export type SignInInput = z.input<typeof SignInSchema>
 export type SignUpInput = z.input<typeof SignUpSchema>
+
+/** The IANA name of `value` as a time zone (`utc` -> `UTC`), or undefined if there is no such zone. */
+export function canonicalTimeZone(value: string): string | undefined {
+  try {
+    return new Intl.DateTimeFormat('en', { timeZone: value }).resolvedOptions().timeZone
+  }
+  catch {
+    return undefined
+  }
+}
+
+export const OnboardingSchema = z.object({
+  displayName: z.string().trim().min(1, 'Enter the name others will see').max(60, 'Use at most 60 characters'),
+  timeZone: z.string().trim().max(64).refine(v => !!canonicalTimeZone(v), 'Choose a time zone from the list').transform(v => canonicalTimeZone(v)!),
+})
+export type OnboardingInput = z.input<typeof OnboardingSchema>

@@ -1,5 +1,5 @@
 const HOME = '/dashboard'
-const AUTH_PAGES = ['/login', '/register']
+const AUTH_PAGES = ['/login', '/register', '/onboarding']
 
 /**
  * Where to send the user after sign-in: a same-site relative path from `value`, or `/dashboard`.
@@ -26,4 +26,10 @@ export function loginPath(from: string, reason?: string | null): string {
   if (target !== HOME || from === HOME) query.push(`redirect=${encodeURIComponent(target)}`)
   if (reason) query.push(`reason=${encodeURIComponent(reason)}`)
   return query.length ? `/login?${query.join('&')}` : '/login'
+}
+
+/** The onboarding page, which returns to `from` once it is done. */
+export function onboardingPath(from: string): string {
+  const target = safeRedirect(from)
+  return target === HOME ? '/onboarding' : `/onboarding?redirect=${encodeURIComponent(target)}`
 }

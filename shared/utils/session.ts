@@ -8,6 +8,10 @@ export const PublicUserSchema = z.object({
   emailVerified: z.boolean(),
   image: z.string().nullish().transform(v => v ?? null),
   role: z.string().nullish().transform(v => v ?? 'user'),
+  displayName: z.string().nullish().transform(v => v ?? null),
+  timeZone: z.string().nullish().transform(v => v ?? null),
+  /** When the user completed /onboarding; null until then (the app holds them there). */
+  onboardedAt: z.coerce.date().nullish().transform(v => v ?? null),
   createdAt: z.coerce.date(),
   updatedAt: z.coerce.date(),
 })

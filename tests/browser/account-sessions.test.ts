@@ -1,7 +1,7 @@
 import { createPage, setup, url } from '@nuxt/test-utils/e2e'
 import { describe, expect, inject, it } from 'vitest'
 import { chromiumLaunchOptions } from '../support/chromium'
-import { request, sessionCookie, sessionsOf, setSessionTimes } from '../support/http'
+import { ONBOARDING, request, sessionCookie, sessionsOf, setSessionTimes } from '../support/http'
 
 const launch = chromiumLaunchOptions()
 await setup({ host: inject('baseURL'), browser: !!launch, browserOptions: { type: 'chromium', launch } })
@@ -16,6 +16,7 @@ async function userWithPhone() {
   const email = `devices-${Date.now()}@example.com`
   const signUp = await page.request.post(`${base}/api/auth/sign-up/email`, { data: { name: 'Dee', email, password }, headers: { origin: base } })
   expect(signUp.status()).toBe(200)
+  expect((await page.request.post(`${base}/api/account/onboarding`, { data: ONBOARDING, headers: { origin: base } })).status()).toBe(200)
   const phone = sessionCookie(await request('/api/auth/sign-in/email', {
     method: 'POST', headers: { 'user-agent': IPHONE }, body: JSON.stringify({ email, password }),
   }))!

@@ -1,7 +1,7 @@
 import { createPage, setup, url } from '@nuxt/test-utils/e2e'
 import { describe, expect, inject, it } from 'vitest'
 import { chromiumLaunchOptions } from '../support/chromium'
-import { request, sessionCookie, sessionsOf } from '../support/http'
+import { ONBOARDING, request, sessionCookie, sessionsOf } from '../support/http'
 
 const launch = chromiumLaunchOptions()
 await setup({ host: inject('baseURL'), browser: !!launch, browserOptions: { type: 'chromium', launch } })
@@ -14,6 +14,7 @@ async function signedInWithSecondDevice() {
   const base = inject('baseURL')
   const email = `account-${Date.now()}@example.com`
   expect((await page.request.post(`${base}/api/auth/sign-up/email`, { data: { name: 'Acc', email, password }, headers: { origin: base } })).status()).toBe(200)
+  expect((await page.request.post(`${base}/api/account/onboarding`, { data: ONBOARDING, headers: { origin: base } })).status()).toBe(200)
   const other = sessionCookie(await request('/api/auth/sign-in/email', { method: 'POST', body: JSON.stringify({ email, password }) }))!
   await page.goto(url('/account'), { waitUntil: 'hydration' })
   return { page, email, other }

@@ -96,6 +96,6 @@ describe('the session cookie', () => {
 
     const after = await request('/api/me', { cookie })
     expect(after.status).toBe(401)
-    expect(await after.json()).toEqual({ success: false, message: 'Authentication required' })
+    expect(await after.json()).toEqual({ success: false, message: 'Authentication required', ended: 'signed-out' })
   })
 })

@@ -40,7 +40,7 @@ describe('absolute maximum lifetime (SESSION_MAX_AGE)', () => {
     const { cookie, email, id } = await signedInFor(MAX_AGE + 60_000)
     await setSessionTimes(id, { expiresAt: new Date(Date.now() + SESSION_EXPIRES_IN * 1000) }) // just refreshed
     const response = await request('/api/session', { cookie })
-    expect(await response.json()).toEqual({ success: true, data: null })
+    expect(await response.json()).toEqual({ success: true, data: null, ended: 'expired' })
     expect(response.headers.getSetCookie().find(c => c.startsWith(`${COOKIE}=`))).toMatch(/Max-Age=0/)
     expect(await sessionsOf(email)).toHaveLength(0)
     expect((await request('/api/me', { cookie })).status).toBe(401)

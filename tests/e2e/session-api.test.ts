@@ -7,7 +7,7 @@ describe('GET /api/session', () => {
   it('answers data: null without a session', async () => {
     const response = await request('/api/session')
     expect(response.status).toBe(200)
-    expect(await response.json()).toEqual({ success: true, data: null })
+    expect(await response.json()).toEqual({ success: true, data: null, ended: null })
   })
 
   it('answers the user and the session by id, and never the token', async () => {

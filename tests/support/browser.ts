@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Page } from 'playwright-core'
 import { createPage } from '@nuxt/test-utils/e2e'
 import { expect } from 'vitest'
-import { database } from './http'
+import { database, ONBOARDING } from './http'
 
 export const password = 'correct horse battery'
 export const newEmail = () => `browser-${randomUUID()}@example.com`
@@ -19,13 +19,15 @@ export function watchConsole(page: Page) {
   return errors
 }
 
-/** Registers through the API from the page's own browser context, so the cookie lands there. */
+/** Registers (and onboards) through the API from the page's own browser context, so the cookie lands there. */
 export async function registerInContext(page: Page, base: string) {
   const email = newEmail()
   const response = await page.request.post(`${base}/api/auth/sign-up/email`, {
     data: { name: 'Poll Tester', email, password }, headers: { origin: base },
   })
   expect(response.status()).toBe(200)
+  const onboarded = await page.request.post(`${base}/api/account/onboarding`, { data: ONBOARDING, headers: { origin: base } })
+  expect(onboarded.status()).toBe(200)
   return email
 }
 

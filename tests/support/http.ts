@@ -20,8 +20,20 @@ export function sessionCookie(response: Response): string | undefined {
   return response.headers.getSetCookie().find(c => c.includes(`${COOKIE}=`))?.split(';')[0]
 }
 
-/** Registers a new user (with `email`, or a random one) and returns its credentials and session cookie. */
-export async function signUp(base?: string, email = `user-${randomUUID()}@example.com`) {
+/** What /onboarding asks of every new user. */
+export const ONBOARDING = { displayName: 'Test User', timeZone: 'Europe/Berlin' }
+
+/** Completes /onboarding for the session `cookie`, as every new user must before using the app. */
+export async function onboard(cookie: string, base?: string) {
+  const response = await request('/api/account/onboarding', { method: 'POST', base, cookie, body: JSON.stringify(ONBOARDING) })
+  if (response.status !== 200) throw new Error(`onboarding failed: ${response.status} ${await response.text()}`)
+}
+
+/**
+ * Registers a new user (with `email`, or a random one), onboarded unless told otherwise, and
+ * returns its credentials and session cookie.
+ */
+export async function signUp(base?: string, email = `user-${randomUUID()}@example.com`, options: { onboard?: boolean } = {}) {
   const password = 'correct horse battery'
   const response = await request('/api/auth/sign-up/email', {
     method: 'POST',
@@ -29,7 +41,9 @@ export async function signUp(base?: string, email = `user-${randomUUID()}@exampl
     body: JSON.stringify({ name: 'Test User', email, password }),
   })
   if (response.status !== 200) throw new Error(`sign-up failed: ${response.status} ${await response.text()}`)
-  return { email, password, response, cookie: sessionCookie(response)! }
+  const cookie = sessionCookie(response)!
+  if (options.onboard !== false) await onboard(cookie, base)
+  return { email, password, response, cookie }
 }
 
 /** A session cookie of the shared server's administrator (ADMIN_EMAIL), creating the account on first use. */
@@ -37,7 +51,10 @@ export async function adminCookie() {
   const password = 'administrator passphrase'
   const body = JSON.stringify({ name: 'Admin', email: ADMIN_EMAIL, password })
   const created = await request('/api/auth/sign-up/email', { method: 'POST', body })
-  if (created.status === 200) return sessionCookie(created)!
+  if (created.status === 200) {
+    await onboard(sessionCookie(created)!)
+    return sessionCookie(created)!
+  }
   // Another test file made it first.
   const signedIn = await request('/api/auth/sign-in/email', { method: 'POST', body })
   if (signedIn.status !== 200) throw new Error(`admin sign-in failed: ${signedIn.status}`)

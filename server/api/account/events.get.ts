@@ -1,5 +1,5 @@
 export default defineEventHandler(async (event) => {
-  const { user } = await requireSession(event)
+  const { user } = await requireOnboarded(event)
   const events = await useDb().auditEvent.findMany({
     where: { userId: user.id },
     orderBy: { createdAt: 'desc' },

@@ -1,5 +1,5 @@
 export default defineEventHandler(async (event) => {
-  await requireSession(event)
+  await requireOnboarded(event)
   const { currentPassword, newPassword, signOutOtherDevices } = await readValidatedBody(event, ChangePasswordSchema.parse)
   // With revokeOtherSessions better-auth ends every session and signs this device in afresh (new cookie).
   await withAuthCookies(event, useServerAuth().api.changePassword({

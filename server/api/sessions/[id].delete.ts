@@ -1,5 +1,5 @@
 export default defineEventHandler(async (event) => {
-  const { user, session } = await requireSession(event)
+  const { user, session } = await requireOnboarded(event)
   const { id } = await getValidatedRouterParams(event, IdParams.parse)
   // Scoped to the signed-in user: someone else's session id answers 404 and stays alive.
   const row = await useDb().session.findFirst({ where: { id, userId: user.id }, select: { token: true } })

@@ -3,7 +3,7 @@
  * so actions that need a recent sign-in are allowed again.
  */
 export default defineEventHandler(async (event) => {
-  const { user, session } = await requireSession(event)
+  const { user, session } = await requireOnboarded(event)
   const { password } = await readValidatedBody(event, ReauthSchema.parse)
   const auth = useServerAuth()
   const signIn = await auth.api.signInEmail({ body: { email: user.email, password }, headers: authHeaders(event), returnHeaders: true })
