@@ -4,9 +4,9 @@ import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { getBrowser, setup } from '@nuxt/test-utils/e2e'
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest'
-import { isLogin, password, registerInContext } from '../support/browser'
+import { isLogin, password, registerInContext, watchConsole } from '../support/browser'
 import { chromiumLaunchOptions } from '../support/chromium'
-import { adminCookie, COOKIE, request, sessionCookie } from '../support/http'
+import { adminCookie, COOKIE, request, sessionCookie, sessionsOf } from '../support/http'
 import { rootDir, startServer, type TestServer } from '../support/server'
 
 const launch = chromiumLaunchOptions()
@@ -61,6 +61,26 @@ describe.skipIf(!launch)('before the session ends', () => {
     setServerClock(serverAt)
     await clock.fastForward(seconds * 1000)
   }
+
+  it('a page rendered when the session is due for its sliding refresh carries the refreshed cookie, with no hydration mismatch', async () => {
+    const context = await (await getBrowser()).newContext()
+    const page = await context.newPage()
+    const errors = watchConsole(page)
+    const email = await registerInContext(page, server.url)
+    const [before] = await sessionsOf(email, server.databaseUrl)
+
+    setServerClock(700) // past SESSION_UPDATE_AGE (600 s): this render is the one that slides the session
+    const response = await page.goto(`${server.url}/dashboard`)
+    await page.waitForFunction(() => window.useNuxtApp?.().isHydrating === false)
+    expect(response!.status()).toBe(200)
+    const setCookie = (await response!.headerValue('set-cookie'))?.split('\n').find(c => c.startsWith(`${COOKIE}=`))
+    expect(setCookie).toMatch(/Max-Age=3600/)
+    const [after] = await sessionsOf(email, server.databaseUrl)
+    expect(after!.expiresAt.getTime() - before!.expiresAt.getTime()).toBeGreaterThanOrEqual(690_000)
+    expect(await page.getByTestId('user-email').textContent()).toBe(email)
+    expect(errors).toEqual([])
+    await context.close()
+  })
 
   it('warns an idle user with a live countdown and focus in the dialog; "Stay signed in" refreshes the session', async () => {
     const { page, context, clock } = await signedInTab(server.url, '/dashboard')
