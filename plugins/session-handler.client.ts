@@ -15,12 +15,9 @@ const FOCUS_GAP = 5000
  */
 export default defineNuxtPlugin((nuxtApp) => {
   const { loggedIn, endReason, fetchSession } = useAuth()
-  const { sessionEnded: ended, leave } = useSessionEnded()
+  const { sessionEnded, leave } = useSessionEnded()
   const router = useRouter()
   const interval = Number(useRuntimeConfig().public.sessionPollInterval) * 1000
-
-  /** The server said the session is gone, and maybe why. */
-  const sessionEnded = () => ended(endReason.value ?? undefined)
 
   /** Asks the server; true when it answered (whatever the answer), false on a network failure. */
   async function ask() {
@@ -37,7 +34,7 @@ export default defineNuxtPlugin((nuxtApp) => {
   async function check(minGap = 0) {
     if (!loggedIn.value || Date.now() - lastCheck < minGap) return
     lastCheck = Date.now()
-    if (await ask() && !loggedIn.value) await sessionEnded()
+    if (await ask() && !loggedIn.value) await sessionEnded(endReason.value ?? undefined)
   }
 
   // 401s from better-auth's own routes mean "wrong password" and the like, not "session gone".
@@ -46,7 +43,7 @@ export default defineNuxtPlugin((nuxtApp) => {
       const path = typeof request === 'string' ? request : request.url
       // The 401 says why the session ended (it also cleared the cookie, so nobody can ask again).
       if (response.status === 401 && loggedIn.value && !path.includes('/api/auth/')) {
-        void ended(SessionEndReasonSchema.safeParse((response._data as { ended?: unknown } | undefined)?.ended).data)
+        void sessionEnded(SessionEndReasonSchema.safeParse((response._data as { ended?: unknown } | undefined)?.ended).data)
       }
     },
   })

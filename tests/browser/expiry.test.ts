@@ -122,6 +122,19 @@ describe.skipIf(!launch)('before the session ends', () => {
     await context.close()
   })
 
+  it('"Sign out" in the warning ends the session on the server and goes to the sign-in page', async () => {
+    const { page, email, context, clock } = await signedInTab(server.url, '/dashboard')
+    await timePasses(clock, 3500, 3500)
+    await expect.poll(() => warning(page).isVisible()).toBe(true)
+    const signedOut = page.waitForResponse(r => new URL(r.url()).pathname === '/api/auth/sign-out')
+    await warning(page).getByRole('button', { name: 'Sign out' }).click()
+    expect((await signedOut).status()).toBe(200)
+    await page.waitForURL(u => u.pathname === '/login')
+    expect(await sessionsOf(email, server.databaseUrl)).toHaveLength(0)
+    expect(await warning(page).isVisible()).toBe(false)
+    await context.close()
+  })
+
   it('an active user is not interrupted: the session is refreshed without a dialog', async () => {
     const { page, context, clock } = await signedInTab(server.url, '/dashboard')
     await timePasses(clock, 3450, 3450) // 150 s left: no warning yet
