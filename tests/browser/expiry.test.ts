@@ -1,13 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { getBrowser, setup } from '@nuxt/test-utils/e2e'
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest'
 import { isLogin, password, registerInContext, watchConsole } from '../support/browser'
 import { chromiumLaunchOptions } from '../support/chromium'
 import { adminCookie, COOKIE, request, sessionCookie, sessionsOf } from '../support/http'
-import { rootDir, startServer, type TestServer } from '../support/server'
+import { type ClockServer, startClockServer } from '../support/server'
 
 const launch = chromiumLaunchOptions()
 await setup({ host: inject('baseURL'), browser: !!launch, browserOptions: { type: 'chromium', launch } })
@@ -33,17 +30,12 @@ async function signInAgain(page: Page, email: string) {
 }
 
 describe.skipIf(!launch)('before the session ends', () => {
-  // A server whose clock the test moves with the browser's (tests/support/clock.cjs): sessions
-  // last an hour, refresh after ten minutes, and the warning comes two minutes before the end.
-  const dir = mkdtempSync(join(tmpdir(), 'expiry-'))
-  const clockFile = join(dir, 'offset')
-  const setServerClock = (seconds: number) => writeFileSync(clockFile, String(seconds))
-  let server: TestServer
+  // A server whose clock the test moves with the browser's: sessions last an hour, refresh after
+  // ten minutes, and the warning comes two minutes before the end.
+  let server: ClockServer
+  const setServerClock = (seconds: number) => server.setClock(seconds)
   beforeAll(async () => {
-    setServerClock(0)
-    server = await startServer({
-      NODE_OPTIONS: `--require ${join(rootDir, 'tests/support/clock.cjs')}`,
-      TEST_CLOCK_FILE: clockFile,
+    server = await startClockServer({
       SESSION_EXPIRES_IN: '3600',
       SESSION_UPDATE_AGE: '600',
       SESSION_WARN_BEFORE: '120',
@@ -51,10 +43,7 @@ describe.skipIf(!launch)('before the session ends', () => {
     })
   })
   beforeEach(() => setServerClock(0))
-  afterAll(async () => {
-    await server?.stop()
-    rmSync(dir, { recursive: true, force: true })
-  })
+  afterAll(() => server?.stop())
 
   /** Both clocks move `seconds` on; the browser's timers that fall due fire. */
   async function timePasses(clock: Page['clock'], seconds: number, serverAt: number) {

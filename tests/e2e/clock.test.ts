@@ -1,25 +1,17 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { COOKIE, request, sessionsOf, signUp } from '../support/http'
-import { rootDir, startServer, type TestServer } from '../support/server'
+import { type ClockServer, startClockServer } from '../support/server'
 
-// A server whose clock the test moves (tests/support/clock.cjs): one hour idle timeout,
-// refreshed after ten minutes, two hours at most. Its session cache keeps entries an hour, so
-// only the sessions' own deadlines send a request back to better-auth.
-const dir = mkdtempSync(join(tmpdir(), 'clock-'))
-const clockFile = join(dir, 'offset')
-let app: TestServer
-const setClock = (seconds: number) => writeFileSync(clockFile, String(seconds))
+// A server whose clock the test moves: one hour idle timeout, refreshed after ten minutes, two
+// hours at most. Its session cache keeps entries an hour, so only the sessions' own deadlines
+// send a request back to better-auth.
+let app: ClockServer
+const setClock = (seconds: number) => app.setClock(seconds)
 const status = async (cookie: string) => (await request('/api/me', { base: app.url, cookie })).status
 const refreshedCookie = (response: Response) => response.headers.getSetCookie().find(c => c.startsWith(`${COOKIE}=`))
 
 beforeAll(async () => {
-  setClock(0)
-  app = await startServer({
-    NODE_OPTIONS: `--require ${join(rootDir, 'tests/support/clock.cjs')}`,
-    TEST_CLOCK_FILE: clockFile,
+  app = await startClockServer({
     SESSION_EXPIRES_IN: '3600',
     SESSION_UPDATE_AGE: '600',
     SESSION_MAX_AGE: '7200',
@@ -27,10 +19,7 @@ beforeAll(async () => {
   })
 })
 beforeEach(() => setClock(0))
-afterAll(async () => {
-  await app?.stop()
-  rmSync(dir, { recursive: true, force: true })
-})
+afterAll(() => app?.stop())
 
 describe('session lifetimes on a server whose clock moves', () => {
   it('an idle session ends after SESSION_EXPIRES_IN; an active one slides on, until SESSION_MAX_AGE ends it anyway', async () => {

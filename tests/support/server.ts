@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -82,4 +82,28 @@ export async function startServer(env: Record<string, string> = {}, options: { b
   }
   await stop()
   throw new Error(`Server did not start on ${url}:\n${output}`)
+}
+
+/** A test server whose clock the test moves (tests/support/clock.cjs), `setClock(seconds)` ahead of real time. */
+export interface ClockServer extends TestServer { setClock: (seconds: number) => void }
+
+/** Starts a server like `startServer`, with a clock the test controls (it starts at real time). */
+export async function startClockServer(env: Record<string, string>): Promise<ClockServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'clock-'))
+  const clockFile = join(dir, 'offset')
+  const setClock = (seconds: number) => writeFileSync(clockFile, String(seconds))
+  setClock(0)
+  const server = await startServer({ NODE_OPTIONS: `--require ${join(rootDir, 'tests/support/clock.cjs')}`, TEST_CLOCK_FILE: clockFile, ...env })
+    .catch((error) => {
+      rmSync(dir, { recursive: true, force: true })
+      throw error
+    })
+  return {
+    ...server,
+    setClock,
+    stop: async () => {
+      await server.stop()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
 }
