@@ -2,8 +2,7 @@ import type { H3Event } from 'h3'
 import { betterAuth } from 'better-auth'
 import { prismaAdapter } from 'better-auth/adapters/prisma'
 import { createAuthMiddleware } from 'better-auth/api'
-import { getSessionCookie } from 'better-auth/cookies'
-import { admin } from 'better-auth/plugins'
+import { admin, bearer } from 'better-auth/plugins'
 
 /** Set by us on every auth request, so a client cannot choose the IP stored on its session. */
 export const CLIENT_IP_HEADER = 'x-session-client-ip'
@@ -50,7 +49,9 @@ function createAuth() {
         onboardedAt: { type: 'date', required: false, input: false },
       },
     },
-    plugins: [admin({
+    // API and mobile clients: sign-in answers `set-auth-token`, sent back as `Authorization: Bearer`.
+    // Signed tokens only, so a bearer is exactly the cookie's value, with the same revocation.
+    plugins: [bearer({ requireSignature: true }), admin({
       defaultRole: 'user',
       bannedUserMessage: 'This account has been suspended. Contact support if you think this is a mistake.',
     })],
@@ -100,7 +101,7 @@ export function authHeaders(event: H3Event, headers = new Headers(event.headers)
  */
 export async function handleAuthRequest(event: H3Event) {
   // SESSION_MAX_AGE holds on better-auth's own routes too: an over-age session is ended first.
-  if (getSessionCookie(event.headers)) await getAuthSession(event)
+  if (readSignedCookie(event.headers)) await getAuthSession(event)
   const request = toWebRequest(event)
   authHeaders(event, request.headers)
   const response = await useServerAuth().handler(request)

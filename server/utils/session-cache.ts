@@ -10,14 +10,24 @@ export interface Eviction { sessionIds?: string[], tokens?: string[], userIds?: 
 
 interface Entry { signature: string, session: AuthSession, validUntil: number }
 
-/** The session cookie of a request, split into token and signature; null without a well-formed one. */
+/** The session cookie (or bearer token) of a request, split into token and signature; null without a well-formed one. */
 export function readSignedCookie(headers: Headers): SignedCookie | null {
-  const raw = getSessionCookie(headers)
+  const raw = getSessionCookie(headers) ?? bearerToken(headers)
   if (!raw) return null
   const value = raw.includes('%') ? decodeURIComponent(raw) : raw
   const dot = value.lastIndexOf('.')
   if (dot <= 0 || dot === value.length - 1) return null
   return { token: value.slice(0, dot), signature: value.slice(dot + 1) }
+}
+
+/**
+ * The signed session token of `Authorization: Bearer …` (what sign-in sends API and mobile
+ * clients in `set-auth-token`: the cookie's value), or undefined.
+ */
+function bearerToken(headers: Headers): string | undefined {
+  const header = headers.get('authorization')
+  if (header?.slice(0, 7).toLowerCase() !== 'bearer ') return undefined
+  return header.slice(7).trim() || undefined
 }
 
 /**
