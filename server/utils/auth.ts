@@ -2,7 +2,7 @@ import type { H3Event } from 'h3'
 import { betterAuth } from 'better-auth'
 import { prismaAdapter } from 'better-auth/adapters/prisma'
 import { createAuthMiddleware } from 'better-auth/api'
-import { admin, bearer } from 'better-auth/plugins'
+import { admin, bearer, jwt } from 'better-auth/plugins'
 
 /** Set by us on every auth request, so a client cannot choose the IP stored on its session. */
 export const CLIENT_IP_HEADER = 'x-session-client-ip'
@@ -51,10 +51,28 @@ function createAuth() {
     },
     // API and mobile clients: sign-in answers `set-auth-token`, sent back as `Authorization: Bearer`.
     // Signed tokens only, so a bearer is exactly the cookie's value, with the same revocation.
-    plugins: [bearer({ requireSignature: true }), admin({
-      defaultRole: 'user',
-      bannedUserMessage: 'This account has been suspended. Contact support if you think this is a mistake.',
-    })],
+    plugins: [
+      bearer({ requireSignature: true }),
+      admin({
+        defaultRole: 'user',
+        bannedUserMessage: 'This account has been suspended. Contact support if you think this is a mistake.',
+      }),
+      // Short-lived JWTs for resource servers (GET /api/auth/token), verified with the public keys
+      // at /api/auth/jwks. Keys rotate; a retired key stays published for the grace period.
+      jwt({
+        jwks: {
+          keyPairConfig: { alg: 'EdDSA', crv: 'Ed25519' },
+          rotationInterval: env.JWKS_ROTATION_INTERVAL,
+          gracePeriod: env.JWKS_GRACE_PERIOD,
+        },
+        jwt: {
+          issuer: env.JWT_ISSUER,
+          audience: env.JWT_AUDIENCE,
+          expirationTime: `${env.JWT_EXPIRES_IN}s`,
+          definePayload: ({ user, session }) => ({ email: user.email, role: user.role ?? 'user', sid: session.id }),
+        },
+      }),
+    ],
     databaseHooks: {
       // ADMIN_EMAILS: the first administrators, made by configuration rather than a built-in password.
       // Only ever raises: a role an administrator gives at creation stays.
@@ -108,7 +126,12 @@ export async function handleAuthRequest(event: H3Event) {
   // better-auth names its 429's wait X-Retry-After; HTTP clients and proxies read Retry-After.
   const wait = response.status === 429 && response.headers.get('x-retry-after')
   if (wait) response.headers.set('retry-after', wait)
-  return withoutTokens(response)
+  // Public keys may be cached a while: a retired key stays published for JWKS_GRACE_PERIOD, and a
+  // resource server that meets an unknown key id fetches the set again.
+  const path = event.path.split('?')[0]
+  if (response.ok && path === '/api/auth/jwks') response.headers.set('cache-control', 'public, max-age=300')
+  // /token answers a JWT, made for handing out; every other `token` in a body is a session token.
+  return path === '/api/auth/token' ? response : withoutTokens(response)
 }
 
 async function withoutTokens(response: Response): Promise<Response> {

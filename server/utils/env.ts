@@ -33,9 +33,14 @@ const EnvSchema = z.object({
   MAIL_FROM: z.string().min(3).default('SessionKit <no-reply@localhost>'),
   SESSION_MAX_AGE: seconds(30 * 86400),
   SESSION_FRESH_AGE: seconds(86400),
+  JWT_EXPIRES_IN: seconds(900),
+  JWT_ISSUER: z.url().optional(),
+  JWT_AUDIENCE: z.string().min(1).optional(),
+  JWKS_ROTATION_INTERVAL: seconds(30 * 86400),
+  JWKS_GRACE_PERIOD: seconds(86400),
 })
 
-export type Env = z.output<typeof EnvSchema> & { BETTER_AUTH_SECRET: string, BETTER_AUTH_URL: string }
+export type Env = z.output<typeof EnvSchema> & { BETTER_AUTH_SECRET: string, BETTER_AUTH_URL: string, JWT_ISSUER: string, JWT_AUDIENCE: string }
 
 /** Thrown for invalid configuration; `message` has one line per offending variable. */
 export class ConfigError extends Error {}
@@ -52,10 +57,16 @@ export function parseEnv(source: Record<string, string | undefined>, dataDir = '
   if (!env.BETTER_AUTH_SECRET && env.NODE_ENV === 'production') {
     throw new ConfigError('Invalid configuration: BETTER_AUTH_SECRET is required in production (at least 32 characters)')
   }
+  if (env.JWKS_GRACE_PERIOD < env.JWT_EXPIRES_IN) {
+    throw new ConfigError('Invalid configuration: JWKS_GRACE_PERIOD must be at least JWT_EXPIRES_IN, or tokens signed just before a key rotation stop verifying while still unexpired')
+  }
+  const url = env.BETTER_AUTH_URL ?? `http://localhost:${env.PORT}`
   return {
     ...env,
     BETTER_AUTH_SECRET: env.BETTER_AUTH_SECRET ?? devSecret(dataDir),
-    BETTER_AUTH_URL: env.BETTER_AUTH_URL ?? `http://localhost:${env.PORT}`,
+    BETTER_AUTH_URL: url,
+    JWT_ISSUER: env.JWT_ISSUER ?? url,
+    JWT_AUDIENCE: env.JWT_AUDIENCE ?? url,
   }
 }
 

@@ -47,6 +47,13 @@ describe('configuration', () => {
     expect(parseEnv({ PORT: '4000', BETTER_AUTH_SECRET: secret }).BETTER_AUTH_URL).toBe('http://localhost:4000')
   })
 
+  it('JWTs: 15 minutes, issued by and for the public URL unless told otherwise; keys outlive the tokens they signed', () => {
+    const env = parseEnv({ BETTER_AUTH_SECRET: secret, BETTER_AUTH_URL: 'https://app.example.com' })
+    expect(env).toMatchObject({ JWT_EXPIRES_IN: 900, JWT_ISSUER: 'https://app.example.com', JWT_AUDIENCE: 'https://app.example.com' })
+    expect(parseEnv({ BETTER_AUTH_SECRET: secret, JWT_AUDIENCE: 'api.example.com' }).JWT_AUDIENCE).toBe('api.example.com')
+    expect(() => parseEnv({ BETTER_AUTH_SECRET: secret, JWT_EXPIRES_IN: '3600', JWKS_GRACE_PERIOD: '600' })).toThrow(/JWKS_GRACE_PERIOD must be at least JWT_EXPIRES_IN/)
+  })
+
   it('reads lifetimes in seconds and trusted origins as a list', () => {
     const env = parseEnv({
       BETTER_AUTH_SECRET: secret,
