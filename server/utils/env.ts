@@ -38,6 +38,7 @@ const EnvSchema = z.object({
   JWT_AUDIENCE: z.string().min(1).optional(),
   JWKS_ROTATION_INTERVAL: seconds(30 * 86400),
   JWKS_GRACE_PERIOD: seconds(86400),
+  REVOCATION_LIST_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
 })
 
 export type Env = z.output<typeof EnvSchema> & { BETTER_AUTH_SECRET: string, BETTER_AUTH_URL: string, JWT_ISSUER: string, JWT_AUDIENCE: string }

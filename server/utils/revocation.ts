@@ -74,7 +74,7 @@ function wrap(adapter: Adapter, after: (aftermath: Aftermath) => Promise<void>):
     const eviction = await affected(args.model, args.where)
     // Why each session ends is judged now, in the request that ends it (see session-end.ts).
     const ended = deletes && args.model === 'session'
-      ? endings(await adapter.findMany<EndedSession>({ model: 'session', where: args.where, select: ['token', 'expiresAt', 'createdAt'], limit: 100_000 }))
+      ? endings(await adapter.findMany<EndedSession>({ model: 'session', where: args.where, select: ['id', 'token', 'expiresAt', 'createdAt'], limit: 100_000 }))
       : undefined
     const result = await write(args)
     await after({ eviction, ended })

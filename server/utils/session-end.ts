@@ -4,9 +4,11 @@ import { tryGetCurrentAuthEndpointContext } from '@better-auth/core/context'
 import { constantTimeEqual, makeSignature } from 'better-auth/crypto'
 
 /** A session row as it was just before it was deleted. */
-export interface EndedSession { token: string, expiresAt: Date | string, createdAt: Date | string }
+export interface EndedSession { id: string, token: string, expiresAt: Date | string, createdAt: Date | string }
 
 const PREFIX = 'session-ended:'
+/** Identifier of the rows that list ended sessions by id, for resource servers (GET /api/revocations). */
+export const REVOKED_SESSION = 'revoked-session'
 /** How long a reason is kept at least: long enough for an open tab or a returning browser to ask. */
 const KEEP_MS = 3600_000
 
@@ -29,20 +31,22 @@ export function endings(sessions: EndedSession[]) {
 }
 
 /**
- * Keeps why each session ended, under a hash of its token (never the token), as verification
- * rows the sweep removes once they expire. Best effort: losing a reason only makes the sign-in
+ * Keeps why each session ended, under a hash of its token (never the token), and its id for the
+ * revocation list, as verification rows the sweep removes once they expire. Best effort: losing a reason only makes the sign-in
  * page's message generic.
  */
 export async function recordEndings(ended: ReturnType<typeof endings>) {
   if (!ended.length) return
   const now = Date.now()
+  // A JWT naming the session may live JWT_EXPIRES_IN after it was issued, so the id is listed that long.
+  const listedUntil = new Date(now + useEnv().JWT_EXPIRES_IN * 1000 + 60_000)
   await useDb().verification.createMany({
-    data: ended.map(({ session, reason }) => ({
+    data: ended.flatMap(({ session, reason }) => [{
       id: randomUUID(),
       identifier: keyOf(session.token),
       value: reason,
       expiresAt: new Date(Math.max(new Date(session.expiresAt).getTime(), now + KEEP_MS)),
-    })),
+    }, { id: randomUUID(), identifier: REVOKED_SESSION, value: session.id, expiresAt: listedUntil }]),
   }).catch(error => console.warn(`Could not record why ${ended.length} session(s) ended: ${(error as Error).message}`))
 }
 
