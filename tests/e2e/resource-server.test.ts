@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes, randomUUID } from 'node:crypto'
 import { decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTokenFetch } from '../../packages/token-client'
 import { request, signUp } from '../support/http'
 import { type ClockServer, freePort, rootDir, startClockServer } from '../support/server'
 
@@ -114,5 +115,25 @@ describe('revocation reaches the resource server within a second', () => {
     expect((await request('/api/revocations', { base: app.url })).status).toBe(401)
     expect((await request('/api/revocations', { base: app.url, headers: { authorization: `Bearer ${'x'.repeat(43)}` } })).status).toBe(401)
     expect((await request('/api/revocations')).status).toBe(404)
+  })
+})
+
+describe('the token client (packages/token-client)', () => {
+  it('50 concurrent requests with an expired token make exactly one token request, and all succeed', async () => {
+    const { cookie } = await signUp(app.url)
+    app.setClock(-1000)
+    const expired = await jwtOf(cookie)
+    app.setClock(0)
+    let tokenRequests = 0
+    const api = createTokenFetch({
+      initialToken: expired,
+      getToken: async () => {
+        tokenRequests++
+        return jwtOf(cookie)
+      },
+    })
+    const responses = await Promise.all(Array.from({ length: 50 }, () => api(`${rs}/api/hello`)))
+    expect(responses.map(r => r.status)).toEqual(Array(50).fill(200))
+    expect(tokenRequests).toBe(1)
   })
 })
