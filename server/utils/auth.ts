@@ -14,7 +14,7 @@ function createAuth() {
     baseURL: env.BETTER_AUTH_URL,
     basePath: '/api/auth',
     secret: env.BETTER_AUTH_SECRET,
-    trustedOrigins: env.TRUSTED_ORIGINS,
+    trustedOrigins: [...env.TRUSTED_ORIGINS, ...env.CORS_ORIGINS],
     database: withRevocation(prismaAdapter(useDb(), { provider: databaseProvider(env.DATABASE_URL) === 'postgres' ? 'postgresql' : 'sqlite' })),
     // With Redis: sessions and rate-limit counters there too, shared by every instance; the
     // database keeps every session as well, so listing devices and the audit work without it.
@@ -128,6 +128,12 @@ export async function handleAuthRequest(event: H3Event) {
   if (wait) response.headers.set('retry-after', wait)
   // Public keys may be cached a while: a retired key stays published for JWKS_GRACE_PERIOD, and a
   // resource server that meets an unknown key id fetches the set again.
+  // CORS (server/middleware/cors.ts) exposes headers too: keep ours beside better-auth's.
+  const exposed = getResponseHeader(event, 'access-control-expose-headers')
+  if (exposed) {
+    const names = new Set([exposed, response.headers.get('access-control-expose-headers')].join(',').split(',').map(h => h.trim()).filter(Boolean))
+    response.headers.set('access-control-expose-headers', [...names].join(', '))
+  }
   const path = event.path.split('?')[0]
   if (response.ok && path === '/api/auth/jwks') response.headers.set('cache-control', 'public, max-age=300')
   // /token answers a JWT, made for handing out; every other `token` in a body is a session token.

@@ -6,7 +6,9 @@ const seconds = (fallback: number) => z.coerce.number().int().positive().default
 const flag = (fallback: boolean) => z.enum(['true', 'false', '1', '0', 'on', 'off']).default(fallback ? 'true' : 'false')
   .transform(v => ['true', '1', 'on'].includes(v))
 const origins = z.string().default('').transform(v => v.split(',').map(o => o.trim()).filter(Boolean))
-  .pipe(z.array(z.url({ protocol: /^https?$/ }).refine(o => new URL(o).origin === o, 'must be a bare origin like https://app.example.com')))
+  .pipe(z.array(z.url({ protocol: /^https?$/ })
+    .refine(o => !o.includes('*'), 'must list exact origins: no wildcards')
+    .refine(o => new URL(o).origin === o, 'must be a bare origin like https://app.example.com')))
 
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -21,6 +23,7 @@ const EnvSchema = z.object({
   BETTER_AUTH_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   BETTER_AUTH_URL: z.url({ protocol: /^https?$/ }).optional(),
   TRUSTED_ORIGINS: origins,
+  CORS_ORIGINS: origins,
   ADMIN_EMAILS: z.string().default('').transform(v => v.split(',').map(e => e.trim().toLowerCase()).filter(Boolean))
     .pipe(z.array(z.email('must list email addresses'))),
   TRUST_PROXY: flag(false),
