@@ -2,7 +2,7 @@ import type { H3Event } from 'h3'
 import { betterAuth } from 'better-auth'
 import { prismaAdapter } from 'better-auth/adapters/prisma'
 import { createAuthMiddleware } from 'better-auth/api'
-import { admin, bearer, jwt } from 'better-auth/plugins'
+import { admin, bearer, jwt, openAPI } from 'better-auth/plugins'
 
 /** Set by us on every auth request, so a client cannot choose the IP stored on its session. */
 export const CLIENT_IP_HEADER = 'x-session-client-ip'
@@ -52,6 +52,8 @@ function createAuth() {
     // API and mobile clients: sign-in answers `set-auth-token`, sent back as `Authorization: Bearer`.
     // Signed tokens only, so a bearer is exactly the cookie's value, with the same revocation.
     plugins: [
+      // Generates the OpenAPI schema behind /api/reference (development only; see handleAuthRequest).
+      openAPI({ disableDefaultReference: true }),
       bearer({ requireSignature: true }),
       admin({
         defaultRole: 'user',
@@ -118,6 +120,7 @@ export function authHeaders(event: H3Event, headers = new Headers(event.headers)
  * cookie is the only place they live.
  */
 export async function handleAuthRequest(event: H3Event) {
+  if (!import.meta.dev && event.path.startsWith('/api/auth/open-api/')) throw createError({ statusCode: 404, message: 'Not found' })
   // SESSION_MAX_AGE holds on better-auth's own routes too: an over-age session is ended first.
   if (readSignedCookie(event.headers)) await getAuthSession(event)
   const request = toWebRequest(event)

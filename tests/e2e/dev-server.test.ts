@@ -61,5 +61,13 @@ describe('npm run dev', async () => {
 
     const page = await request('/', { base })
     expect(await page.text()).toContain('Sessions done right.')
+
+    // The API reference: one OpenAPI document with better-auth's routes and ours, and its page.
+    const spec = await (await request('/api/openapi.json', { base })).json()
+    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/api/auth/sign-in/email', '/api/auth/token', '/api/sessions', '/api/sessions/{id}', '/api/admin/users/{id}/ban']))
+    expect(spec.paths['/api/sessions'].get.description).toMatch(/onboarded/)
+    const reference = await request('/api/reference', { base })
+    expect(reference.headers.get('content-type')).toMatch(/text\/html/)
+    expect(await reference.text()).toContain('data-url="/api/openapi.json"')
   }, 180_000)
 })

@@ -82,3 +82,11 @@ describe('unknown API routes', () => {
     expect(body.message).toBeTruthy()
   })
 })
+
+describe('the API reference', () => {
+  it('is not served by a production build', async () => {
+    for (const path of ['/api/reference', '/api/openapi.json', '/api/auth/open-api/generate-schema']) {
+      expect((await request(path)).status, path).toBe(404)
+    }
+  })
+})
