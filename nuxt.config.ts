@@ -21,6 +21,10 @@ export default defineNuxtConfig({
   },
   // The project root is the source dir: root-level pages/, composables/ ... (no app/ folder).
   srcDir: '.',
+  // On every response: no MIME sniffing, and no full URLs (paths, queries) leaked to other sites.
+  routeRules: {
+    '/**': { headers: { 'x-content-type-options': 'nosniff', 'referrer-policy': 'strict-origin-when-cross-origin' } },
+  },
   compatibilityDate: '2025-07-15',
   nitro: {
     experimental: { tasks: true },

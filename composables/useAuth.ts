@@ -1,4 +1,4 @@
-import { appendResponseHeader, type H3Event } from 'h3'
+import { appendResponseHeader, type H3Event, setResponseHeader } from 'h3'
 import type { ComputedRef, Ref } from 'vue'
 import type { SignInInput, SignUpInput } from '#shared/utils/auth-forms'
 
@@ -11,6 +11,8 @@ type SessionState = Awaited<ReturnType<typeof fetchSessionData>>['data']
 async function fetchSessionData(event: H3Event | undefined, cookie: string | undefined) {
   const response = await $fetch.raw('/api/session', { credentials: 'include', headers: cookie ? { cookie } : {} })
   if (event) {
+    // The page now carries session data in its payload: no shared cache may keep it.
+    setResponseHeader(event, 'cache-control', 'private, no-store')
     for (const setCookie of response.headers.getSetCookie()) appendResponseHeader(event, 'set-cookie', setCookie)
   }
   return response._data!

@@ -129,8 +129,6 @@ export async function handleAuthRequest(event: H3Event) {
   // better-auth names its 429's wait X-Retry-After; HTTP clients and proxies read Retry-After.
   const wait = response.status === 429 && response.headers.get('x-retry-after')
   if (wait) response.headers.set('retry-after', wait)
-  // Public keys may be cached a while: a retired key stays published for JWKS_GRACE_PERIOD, and a
-  // resource server that meets an unknown key id fetches the set again.
   // CORS (server/middleware/cors.ts) exposes headers too: keep ours beside better-auth's.
   const exposed = getResponseHeader(event, 'access-control-expose-headers')
   if (exposed) {
@@ -138,7 +136,11 @@ export async function handleAuthRequest(event: H3Event) {
     response.headers.set('access-control-expose-headers', [...names].join(', '))
   }
   const path = event.path.split('?')[0]
-  if (response.ok && path === '/api/auth/jwks') response.headers.set('cache-control', 'public, max-age=300')
+  // Every auth answer concerns a session, except the public keys, which may be cached a while (a
+  // retired key stays published for JWKS_GRACE_PERIOD; an unknown key id makes a verifier refetch).
+  // A successful sign-out also wipes what the browser kept.
+  response.headers.set('cache-control', path === '/api/auth/jwks' && response.ok ? 'public, max-age=300' : 'private, no-store')
+  if (response.ok && path === '/api/auth/sign-out') response.headers.set('clear-site-data', '"cookies", "storage"')
   // /token answers a JWT, made for handing out; every other `token` in a body is a session token.
   return path === '/api/auth/token' ? response : withoutTokens(response)
 }
