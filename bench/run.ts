@@ -5,8 +5,9 @@ import { spawn, spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { randomBytes } from 'node:crypto'
+import { SMTPServer } from 'smtp-server'
 import { createPostgresDatabase, productionServicesReachable, withDatabase } from '../tests/support/db'
-import { rootDir, startServer, type Backend, type TestServer } from '../tests/support/server'
+import { freePort, rootDir, startServer, type Backend, type TestServer } from '../tests/support/server'
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20)
@@ -79,9 +80,20 @@ const row = (name: string, l: Load, base?: Load) => ({
   p99x: base ? `${(l.p99 / Math.max(base.p99, 1)).toFixed(1)}x` : '',
 })
 
+/** A real SMTP server on loopback that accepts and drops every message: reset mail crosses a real connection. */
+async function sink() {
+  const server = new SMTPServer({ authOptional: true, disabledCommands: ['AUTH', 'STARTTLS'], logger: false, onData: (stream, _s, done) => stream.on('end', () => done()).resume() })
+  // A client that drops its connection (the app stopping mid-send) is not a bench failure.
+  server.on('error', () => {})
+  const port = await freePort()
+  await new Promise<void>(resolve => server.listen(port, '127.0.0.1', () => resolve()))
+  return { url: `smtp://127.0.0.1:${port}`, close: () => new Promise<void>(resolve => server.close(() => resolve())) }
+}
+
 async function benchBackend(backend: Backend) {
   // No Redis here, so the getSession rows measure the database itself.
-  const env = { BENCH_ROUTES: 'true', SESSION_CACHE_TTL: '5', REDIS_URL: '' }
+  const smtp = await sink()
+  const env = { BENCH_ROUTES: 'true', SESSION_CACHE_TTL: '5', REDIS_URL: '', SMTP_URL: smtp.url }
   const app = await startServer(env, { backend })
   const cached = await startServer({ ...env, SESSION_COOKIE_CACHE: '300' }, { backend })
   try {
@@ -118,11 +130,16 @@ async function benchBackend(backend: Backend) {
       load(app, '/api/bench/fast', { cookie, connections: 1, rate: 50 }),
     ])
     rows.push(row('protected route while sign-ins run', during))
+    // Whether an address has an account must not show in the time a reset request takes.
+    const unknown = await load(app, '/api/auth/request-password-reset', { method: 'POST', body: JSON.stringify({ email: 'nobody@example.com' }), connections: 8 })
+    rows.push(row('password reset request, unknown address', unknown))
+    rows.push(row('password reset request, known address (mail sent)', await load(app, '/api/auth/request-password-reset', { method: 'POST', body: JSON.stringify({ email }), connections: 8 }), unknown))
     return rows
   }
   finally {
     await app.stop()
     await cached.stop()
+    await smtp.close()
   }
 }
 

@@ -1,6 +1,6 @@
 import { appendResponseHeader, type H3Event, setResponseHeader } from 'h3'
 import type { ComputedRef, Ref } from 'vue'
-import type { SignInInput, SignUpInput } from '#shared/utils/auth-forms'
+import type { SignInCodeInput, SignInInput, SignUpInput, TwoFactorCodeInput } from '#shared/utils/auth-forms'
 
 type SessionState = Awaited<ReturnType<typeof fetchSessionData>>['data']
 
@@ -33,10 +33,14 @@ export interface UseAuth {
   fetchSession: () => Promise<SessionState>
   /** Same as fetchSession; named for call sites that re-check after a change. */
   refreshSession: () => Promise<SessionState>
-  /** Signs in with email and password; throws an Error with a readable message. */
-  signIn: (input: SignInInput) => Promise<void>
-  /** Creates an account and signs it in; throws an Error with a readable message. */
-  signUp: (input: SignUpInput) => Promise<void>
+  /** Signs in with email and password: 'two-factor' when a second factor must follow (verifyTwoFactor). Throws an Error with a readable message. */
+  signIn: (input: SignInInput) => Promise<'signed-in' | 'two-factor'>
+  /** Completes a sign-in with a code from the authenticator app or a backup code; throws an Error with a readable message. */
+  verifyTwoFactor: (input: TwoFactorCodeInput) => Promise<void>
+  /** Signs in with an emailed one-time code; throws an Error with a readable message. */
+  signInWithCode: (input: SignInCodeInput) => Promise<void>
+  /** Creates an account and signs it in: false when the address must be confirmed first (EMAIL_VERIFICATION=required). Throws an Error with a readable message. */
+  signUp: (input: SignUpInput) => Promise<boolean>
   /** Ends the session on the server and forgets it here. */
   signOut: () => Promise<void>
   /** Forgets a session the server no longer knows and clears its cookie. */
@@ -64,9 +68,9 @@ export function useAuth(): UseAuth {
     return state.value
   }
 
-  async function post(path: string, body: object | undefined, fallback: string) {
+  async function post(path: string, body: object | undefined, fallback: string): Promise<unknown> {
     try {
-      await $fetch(path, { method: 'POST', body: body ?? {}, credentials: 'include' })
+      return await $fetch(path, { method: 'POST', body: body ?? {}, credentials: 'include' })
     }
     catch (error) {
       throw new Error(errorMessage(error, fallback))
@@ -82,14 +86,28 @@ export function useAuth(): UseAuth {
     fetchSession,
     refreshSession: fetchSession,
     async signIn(input) {
-      await post('/api/auth/sign-in/email', SignInSchema.parse(input), 'Sign-in failed. Please try again.')
+      const answer = await post('/api/auth/sign-in/email', SignInSchema.parse(input), 'Sign-in failed. Please try again.')
+      if ((answer as { twoFactorRedirect?: boolean } | undefined)?.twoFactorRedirect) return 'two-factor'
+      await fetchSession()
+      tellOtherTabs({ type: 'signed-in' })
+      return 'signed-in'
+    },
+    async verifyTwoFactor(input) {
+      const { code, backup, trustDevice } = TwoFactorCodeSchema.parse(input)
+      await post(`/api/auth/two-factor/${backup ? 'verify-backup-code' : 'verify-totp'}`, { code, trustDevice }, 'Verification failed. Please try again.')
+      await fetchSession()
+      tellOtherTabs({ type: 'signed-in' })
+    },
+    async signInWithCode(input) {
+      await post('/api/auth/sign-in/email-otp', SignInCodeSchema.parse(input), 'Sign-in failed. Please try again.')
       await fetchSession()
       tellOtherTabs({ type: 'signed-in' })
     },
     async signUp(input) {
       await post('/api/auth/sign-up/email', SignUpSchema.parse(input), 'Registration failed. Please try again.')
-      await fetchSession()
+      if (!await fetchSession()) return false
       tellOtherTabs({ type: 'signed-in' })
+      return true
     },
     async signOut() {
       await post('/api/auth/sign-out', undefined, 'Sign-out failed. Please try again.')

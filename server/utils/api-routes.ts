@@ -6,8 +6,10 @@ export interface ApiRoute { method: 'GET' | 'POST' | 'DELETE', path: string, aut
 /** Our own API (better-auth's is under /api/auth). A unit test keeps this list and server/api/ in step. */
 export const API_ROUTES: ApiRoute[] = [
   { method: 'GET', path: '/api/session', auth: 'none', summary: 'The session (`data`), or null and why it ended (`ended`)' },
+  { method: 'GET', path: '/api/providers', auth: 'none', summary: 'The OAuth providers offered for sign-in (`id`, `name`)' },
   { method: 'GET', path: '/api/me', auth: 'session', summary: 'The signed-in user' },
   { method: 'POST', path: '/api/account/onboarding', auth: 'session', summary: 'Set display name and time zone; completes onboarding' },
+  { method: 'POST', path: '/api/account/verify-email', auth: 'none', summary: 'Confirm an email address with `{ token }` from the emailed link (single use)' },
   { method: 'POST', path: '/api/account/delete', auth: 'session', summary: 'Delete the account (password required)' },
   { method: 'POST', path: '/api/account/password', auth: 'onboarded', summary: 'Change the password; signs out other devices by default' },
   { method: 'GET', path: '/api/account/events', auth: 'onboarded', summary: 'Recent security events of the account' },

@@ -63,11 +63,23 @@ export async function auditBeforeHook(ctx: HookContext) {
   if (ctx.path === '/sign-out') await getSessionFromCtx(ctx).catch(() => null)
 }
 
+/** better-auth routes that sign in (password, emailed code); their failures are recorded too. */
+const SIGN_IN_PATHS = new Set(['/sign-in/email', '/sign-in/email-otp'])
+const SECOND_FACTOR_PATHS = new Set(['/two-factor/verify-totp', '/two-factor/verify-backup-code'])
+
 /** better-auth after-hook: records the auth events of its routes, whether called over HTTP or by our routes. */
 export async function auditAfterHook(ctx: HookContext) {
   const failed = ctx.context.returned instanceof Error
   const email = typeof ctx.body?.email === 'string' ? ctx.body.email.toLowerCase() : undefined
-  if (ctx.path === '/sign-in/email' || ctx.path === '/sign-up/email') {
+  // A password sign-in that still needs its second factor is recorded when that factor is verified.
+  if ((ctx.context.returned as { twoFactorRedirect?: boolean } | undefined)?.twoFactorRedirect) return
+  if (SECOND_FACTOR_PATHS.has(ctx.path)) {
+    const user = ctx.context.newSession?.user
+    if (failed || !user || ctx.context.session) return
+    if (ctx.headers) await noticeIfNewDevice(user, ctx.headers)
+    return recordAudit({ type: 'sign_in', userId: user.id, email: user.email, headers: ctx.headers, detail: { secondFactor: ctx.path.split('-').pop() } })
+  }
+  if (SIGN_IN_PATHS.has(ctx.path) || ctx.path === '/sign-up/email') {
     const user = ctx.context.newSession?.user
     const type = ctx.path === '/sign-up/email' ? 'sign_up' : failed ? 'sign_in_failed' : 'sign_in'
     if (failed && type !== 'sign_in_failed') return

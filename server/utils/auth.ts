@@ -1,8 +1,8 @@
 import type { H3Event } from 'h3'
 import { betterAuth } from 'better-auth'
 import { prismaAdapter } from 'better-auth/adapters/prisma'
-import { createAuthMiddleware } from 'better-auth/api'
-import { admin, bearer, jwt, openAPI } from 'better-auth/plugins'
+import { APIError, createAuthMiddleware } from 'better-auth/api'
+import { admin, bearer, emailOTP, genericOAuth, jwt, openAPI, twoFactor } from 'better-auth/plugins'
 
 /** Set by us on every auth request, so a client cannot choose the IP stored on its session. */
 export const CLIENT_IP_HEADER = 'x-session-client-ip'
@@ -19,6 +19,9 @@ function createAuth() {
     // With Redis: sessions and rate-limit counters there too, shared by every instance; the
     // database keeps every session as well, so listing devices and the audit work without it.
     secondaryStorage: redis && resilientRedisStorage(redis),
+    // Links and codes in the database as well: Redis may keep nothing on disk, and a restart must
+    // not void every reset link and sign-in code in flight.
+    verification: { storeInDatabase: true },
     emailAndPassword: {
       enabled: true,
       minPasswordLength: 8,
@@ -26,12 +29,28 @@ function createAuth() {
       maxPasswordLength: 128,
       // A password reset ends every session: whoever knew the old password is out.
       revokeSessionsOnPasswordReset: true,
-      sendResetPassword: async ({ user, url }) => useMailer().send({
-        to: user.email,
-        subject: 'Reset your password',
-        text: `Someone asked to reset the password of your account. To choose a new one, open:\n\n${url}\n\nThe link works once, for one hour. If it was not you, ignore this message. Every device is signed out once the password is reset.`,
-      }),
+      resetPasswordTokenExpiresIn: EMAIL_LINK_LIFETIME,
+      sendResetPassword: async ({ user, token }) => sendResetMail(user, token),
+      // EMAIL_VERIFICATION=required: no sign-in before the address is confirmed, and sign-up answers
+      // alike for new and taken addresses (the owner of a taken one gets a mail instead).
+      requireEmailVerification: env.EMAIL_VERIFICATION === 'required',
+      onExistingUserSignUp: async ({ user }) => sendExistingAccountMail(user),
     },
+    emailVerification: {
+      sendOnSignUp: true,
+      sendOnSignIn: env.EMAIL_VERIFICATION === 'required',
+      expiresIn: EMAIL_LINK_LIFETIME,
+      sendVerificationEmail: async ({ user, token }) => sendVerificationMail(user, token),
+    },
+    // "Continue with Google" when GOOGLE_CLIENT_ID/SECRET are set.
+    socialProviders: env.GOOGLE_CLIENT_ID && env.GOOGLE_CLIENT_SECRET
+      ? { google: { clientId: env.GOOGLE_CLIENT_ID, clientSecret: env.GOOGLE_CLIENT_SECRET, prompt: 'select_account' } }
+      : {},
+    // An OAuth identity joins an existing account only when its owner links it while signed in
+    // (/account/security), never on its own because the email addresses match.
+    // An OAuth callback that cannot be tied to a sign-in this browser started lands on /login?error=.
+    onAPIError: { errorURL: '/login' },
+    account: { accountLinking: { enabled: true, disableImplicitLinking: true, allowDifferentEmails: false } },
     session: {
       expiresIn: env.SESSION_EXPIRES_IN,
       updateAge: env.SESSION_UPDATE_AGE,
@@ -55,6 +74,22 @@ function createAuth() {
       // Generates the OpenAPI schema behind /api/reference (development only; see handleAuthRequest).
       openAPI({ disableDefaultReference: true }),
       bearer({ requireSignature: true }),
+      // TOTP second factor: enrolled on /account/security (secret and backup codes encrypted at rest).
+      // Sign-in of an enrolled user answers `twoFactorRedirect` until a code is verified.
+      // One OpenID Connect provider from OIDC_ISSUER (discovery, PKCE); none without it.
+      genericOAuth({ config: oidcConfig(env) }),
+      twoFactor({ issuer: 'SessionKit', accountLockout: TWO_FACTOR_LOCKOUT, backupCodeOptions: { amount: 10 } }),
+      // Sign-in by emailed code, for existing accounts only (an unknown address gets the same
+      // answer and no mail). Stored hashed; 5 minutes; a 4th try, right or wrong, is refused.
+      emailOTP({
+        expiresIn: SIGN_IN_CODE_LIFETIME,
+        allowedAttempts: 3,
+        storeOTP: 'hashed',
+        disableSignUp: true,
+        sendVerificationOTP: async ({ email, otp, type }) => {
+          if (type === 'sign-in') sendSignInCodeMail(email, otp)
+        },
+      }),
       admin({
         defaultRole: 'user',
         bannedUserMessage: 'This account has been suspended. Contact support if you think this is a mistake.',
@@ -78,7 +113,15 @@ function createAuth() {
     databaseHooks: {
       // ADMIN_EMAILS: the first administrators, made by configuration rather than a built-in password.
       // Only ever raises: a role an administrator gives at creation stays.
-      user: { create: { before: async user => ({ data: env.ADMIN_EMAILS.includes(user.email.toLowerCase()) ? { ...user, role: 'admin' } : user }) } },
+      // Every way an account is made (sign-up, a one-time code, OAuth) refuses throwaway addresses.
+      user: {
+        create: {
+          before: async (user) => {
+            if (isDisposableEmail(user.email)) throw new APIError('BAD_REQUEST', { message: DISPOSABLE_EMAIL_MESSAGE, code: 'DISPOSABLE_EMAIL' })
+            return { data: env.ADMIN_EMAILS.includes(user.email.toLowerCase()) ? { ...user, role: 'admin' } : user }
+          },
+        },
+      },
     },
     rateLimit: { enabled: env.RATE_LIMIT, storage: redis ? 'secondary-storage' : 'memory' },
     advanced: { ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] } },
@@ -113,57 +156,4 @@ export function authHeaders(event: H3Event, headers = new Headers(event.headers)
   headers.delete(CLIENT_IP_HEADER)
   if (ip) headers.set(CLIENT_IP_HEADER, ip)
   return headers
-}
-
-/**
- * Hands a request to better-auth, and keeps session tokens out of JSON bodies: the HttpOnly
- * cookie is the only place they live.
- */
-export async function handleAuthRequest(event: H3Event) {
-  if (!import.meta.dev && event.path.startsWith('/api/auth/open-api/')) throw createError({ statusCode: 404, message: 'Not found' })
-  // SESSION_MAX_AGE holds on better-auth's own routes too: an over-age session is ended first.
-  if (readSignedCookie(event.headers)) await getAuthSession(event)
-  const request = toWebRequest(event)
-  authHeaders(event, request.headers)
-  const response = await useServerAuth().handler(request)
-  // better-auth names its 429's wait X-Retry-After; HTTP clients and proxies read Retry-After.
-  const wait = response.status === 429 && response.headers.get('x-retry-after')
-  if (wait) response.headers.set('retry-after', wait)
-  // CORS (server/middleware/cors.ts) exposes headers too: keep ours beside better-auth's.
-  const exposed = getResponseHeader(event, 'access-control-expose-headers')
-  if (exposed) {
-    const names = new Set([exposed, response.headers.get('access-control-expose-headers')].join(',').split(',').map(h => h.trim()).filter(Boolean))
-    response.headers.set('access-control-expose-headers', [...names].join(', '))
-  }
-  const path = event.path.split('?')[0]
-  // Every auth answer concerns a session, except the public keys, which may be cached a while (a
-  // retired key stays published for JWKS_GRACE_PERIOD; an unknown key id makes a verifier refetch).
-  // A successful sign-out also wipes what the browser kept.
-  response.headers.set('cache-control', path === '/api/auth/jwks' && response.ok ? 'public, max-age=300' : 'private, no-store')
-  if (response.ok && path === '/api/auth/sign-out') response.headers.set('clear-site-data', '"cookies", "storage"')
-  // /token answers a JWT, made for handing out; every other `token` in a body is a session token.
-  return path === '/api/auth/token' ? response : withoutTokens(response)
-}
-
-async function withoutTokens(response: Response): Promise<Response> {
-  if (!response.headers.get('content-type')?.includes('application/json')) return response
-  const body: unknown = await response.clone().json().catch(() => undefined)
-  const stripped = stripTokens(body)
-  if (stripped === body) return response
-  const headers = new Headers(response.headers)
-  headers.delete('content-length')
-  return new Response(JSON.stringify(stripped), { status: response.status, statusText: response.statusText, headers })
-}
-
-/** `body` without `token` at its top level, in `session`, or in list items; the same object if it had none. */
-export function stripTokens(body: unknown): unknown {
-  if (Array.isArray(body)) {
-    const items = body.map(stripTokens)
-    return items.some((item, i) => item !== body[i]) ? items : body
-  }
-  if (!body || typeof body !== 'object') return body
-  const { token, session, ...rest } = body as Record<string, unknown>
-  const inner = session === undefined ? undefined : stripTokens(session)
-  if (token === undefined && inner === session) return body
-  return session === undefined ? rest : { ...rest, session: inner }
 }

@@ -33,6 +33,7 @@ const EnvSchema = z.object({
   SESSION_POLL_INTERVAL: seconds(300),
   SESSION_WARN_BEFORE: z.coerce.number().int().min(0).default(120),
   SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
+  EMAIL_VERIFICATION: z.enum(['optional', 'required']).default('optional'),
   MAIL_FROM: z.string().min(3).default('SessionKit <no-reply@localhost>'),
   SESSION_MAX_AGE: seconds(30 * 86400),
   SESSION_FRESH_AGE: seconds(86400),
@@ -41,6 +42,12 @@ const EnvSchema = z.object({
   JWT_AUDIENCE: z.string().min(1).optional(),
   JWKS_ROTATION_INTERVAL: seconds(30 * 86400),
   JWKS_GRACE_PERIOD: seconds(86400),
+  GOOGLE_CLIENT_ID: z.string().min(1).optional(),
+  GOOGLE_CLIENT_SECRET: z.string().min(1).optional(),
+  OIDC_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  OIDC_NAME: z.string().min(1).max(40).default('Single sign-on'),
   REVOCATION_LIST_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
 })
 
@@ -63,6 +70,9 @@ export function parseEnv(source: Record<string, string | undefined>, dataDir = '
   }
   if (env.JWKS_GRACE_PERIOD < env.JWT_EXPIRES_IN) {
     throw new ConfigError('Invalid configuration: JWKS_GRACE_PERIOD must be at least JWT_EXPIRES_IN, or tokens signed just before a key rotation stop verifying while still unexpired')
+  }
+  for (const [a, b] of [['GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET'], ['OIDC_CLIENT_ID', 'OIDC_ISSUER'], ['OIDC_CLIENT_SECRET', 'OIDC_ISSUER'], ['OIDC_ISSUER', 'OIDC_CLIENT_ID']] as const) {
+    if (env[a] && !env[b]) throw new ConfigError(`Invalid configuration: ${b} is required when ${a} is set`)
   }
   const url = env.BETTER_AUTH_URL ?? `http://localhost:${env.PORT}`
   return {

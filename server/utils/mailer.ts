@@ -14,6 +14,14 @@ export function devOutbox(): readonly (MailMessage & { sentAt: Date })[] {
   return outbox
 }
 
+/**
+ * Sends without waiting: the answer to a request never depends on whether, or how slowly, mail
+ * went out (a slow send would tell an observer that the address has an account).
+ */
+export function sendInBackground(message: MailMessage, what: string): void {
+  useMailer().send(message).catch(error => console.error(`[mail] ${what} failed`, error))
+}
+
 /** The mailer of this process. */
 export function useMailer(): Mailer {
   if (mailer) return mailer

@@ -21,7 +21,7 @@ export async function noticeIfNewDevice(user: { id: string, email: string }, hea
 
   const { browser, os } = describeDevice(userAgent)
   const link = `${useEnv().BETTER_AUTH_URL}/account/sessions`
-  useMailer().send({
+  sendInBackground({
     to: user.email,
     subject: `New sign-in from ${browser} on ${os}`,
     text: [
@@ -32,5 +32,5 @@ export async function noticeIfNewDevice(user: { id: string, email: string }, hea
       `If this was you, there is nothing to do.`,
       `If not, sign that device out and change your password: ${link}`,
     ].join('\n'),
-  }).catch(error => console.error('[mail] new-device notice failed', error))
+  }, 'new-device notice')
 }

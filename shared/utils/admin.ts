@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import { z } from '../zod'
 import { PublicUserSchema } from './session'
 
 /** A user as administrators see them. */

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import { z } from '../zod'
 
 /** The user as the browser sees it; parsing strips every other field. */
 export const PublicUserSchema = z.object({
@@ -12,6 +12,8 @@ export const PublicUserSchema = z.object({
   timeZone: z.string().nullish().transform(v => v ?? null),
   /** When the user completed /onboarding; null until then (the app holds them there). */
   onboardedAt: z.coerce.date().nullish().transform(v => v ?? null),
+  /** Whether sign-in asks for a code from an authenticator app. */
+  twoFactorEnabled: z.boolean().nullish().transform(v => v ?? false),
   createdAt: z.coerce.date(),
   updatedAt: z.coerce.date(),
 })

@@ -26,4 +26,28 @@ describe('security headers', () => {
     expect(response.status).toBe(200)
     expect(response.headers.get('clear-site-data')).toBe('"cookies", "storage"')
   })
+
+  it('pages send a Content-Security-Policy: own origin only, inline scripts only with this response\'s nonce', async () => {
+    const { cookie } = await signUp()
+    const nonces = new Set<string>()
+    for (const [path, signedIn] of [['/', true], ['/login', false], ['/dashboard', true], ['/account/security', true], ['/register', false]] as const) {
+      const response = await request(path, { cookie: signedIn ? cookie : undefined })
+      const policy = response.headers.get('content-security-policy') ?? ''
+      const directives = Object.fromEntries(policy.split('; ').map(d => [d.split(' ')[0], d.split(' ').slice(1).join(' ')]))
+      const nonce = directives['script-src']?.match(/^'self' 'nonce-([\w+/=]{24})'$/)?.[1]
+      expect(nonce, `${path}: ${policy}`).toBeDefined()
+      expect(directives).toMatchObject({
+        'default-src': '\'self\'', 'style-src': '\'self\'', 'img-src': '\'self\' data:', 'connect-src': '\'self\'',
+        'object-src': '\'none\'', 'base-uri': '\'none\'', 'form-action': '\'self\'', 'frame-ancestors': '\'none\'',
+      })
+      const scripts = (await response.text()).match(/<script\b[^>]*>/g) ?? []
+      expect(scripts.length, path).toBeGreaterThan(0)
+      for (const tag of scripts) expect(tag, path).toContain(`nonce="${nonce}"`)
+      nonces.add(nonce!)
+    }
+    // A fresh nonce for every response.
+    expect(nonces.size).toBe(5)
+    // Nuxt's error page runs no script at all.
+    expect((await request('/no-such-page')).headers.get('content-security-policy')).toContain('script-src \'none\'')
+  })
 })

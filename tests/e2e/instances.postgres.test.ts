@@ -97,4 +97,29 @@ describe('rate limits with Redis', () => {
       await shared.drop()
     }
   }, 60_000)
+  it('per-account limits are counted across instances too: 5 wrong passwords split over A and B lock the account on both', async () => {
+    const env = { BETTER_AUTH_SECRET: randomBytes(32).toString('base64'), RATE_LIMIT: 'on', TRUST_PROXY: 'true' }
+    const shared = await createPostgresDatabase('accountlimit_test')
+    const one = await startServer(env, { backend: 'postgres', databaseUrl: shared.url })
+    const two = await startServer(env, { backend: 'postgres', databaseUrl: shared.url })
+    try {
+      let ip = 0
+      const signIn = (base: string, password: string) => request('/api/auth/sign-in/email', {
+        method: 'POST', base, headers: { 'x-forwarded-for': `10.9.0.${++ip}` }, body: JSON.stringify({ email, password }),
+      })
+      const email = `limited-${randomBytes(4).toString('hex')}@example.com`
+      const created = await request('/api/auth/sign-up/email', { method: 'POST', base: one.url, body: JSON.stringify({ name: 'L', email, password: 'correct horse battery' }) })
+      expect(created.status).toBe(200)
+      const statuses = []
+      for (const base of [one.url, two.url, one.url, two.url, one.url]) statuses.push((await signIn(base, 'wrong password')).status)
+      expect(statuses).toEqual([401, 401, 401, 401, 401])
+      expect((await signIn(two.url, 'correct horse battery')).status).toBe(429)
+      expect((await signIn(one.url, 'correct horse battery')).status).toBe(429)
+    }
+    finally {
+      await one.stop()
+      await two.stop()
+      await shared.drop()
+    }
+  }, 60_000)
 })

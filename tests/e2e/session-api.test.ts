@@ -21,7 +21,7 @@ describe('GET /api/session', () => {
     const { success, data } = JSON.parse(text)
     expect(success).toBe(true)
     expect(Object.keys(data.user).sort()).toEqual(
-      ['createdAt', 'displayName', 'email', 'emailVerified', 'id', 'image', 'name', 'onboardedAt', 'role', 'timeZone', 'updatedAt'])
+      ['createdAt', 'displayName', 'email', 'emailVerified', 'id', 'image', 'name', 'onboardedAt', 'role', 'timeZone', 'twoFactorEnabled', 'updatedAt'])
     expect(data.user).toMatchObject({ email, name: 'Test User', emailVerified: false, image: null, role: 'user' })
     expect(data.session).toEqual({ id: row!.id, expiresAt: row!.expiresAt.toISOString() })
   })

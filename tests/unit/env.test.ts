@@ -54,6 +54,14 @@ describe('configuration', () => {
     expect(() => parseEnv({ BETTER_AUTH_SECRET: secret, JWT_EXPIRES_IN: '3600', JWKS_GRACE_PERIOD: '600' })).toThrow(/JWKS_GRACE_PERIOD must be at least JWT_EXPIRES_IN/)
   })
 
+  it('OAuth providers come in complete sets: a Google id needs its secret, an OIDC issuer its client id', () => {
+    expect(() => parseEnv({ BETTER_AUTH_SECRET: secret, GOOGLE_CLIENT_ID: 'id' })).toThrow('Invalid configuration: GOOGLE_CLIENT_SECRET is required when GOOGLE_CLIENT_ID is set')
+    expect(() => parseEnv({ BETTER_AUTH_SECRET: secret, OIDC_ISSUER: 'https://sso.example.com' })).toThrow('Invalid configuration: OIDC_CLIENT_ID is required when OIDC_ISSUER is set')
+    expect(() => parseEnv({ BETTER_AUTH_SECRET: secret, OIDC_CLIENT_ID: 'id' })).toThrow('Invalid configuration: OIDC_ISSUER is required when OIDC_CLIENT_ID is set')
+    expect(() => parseEnv({ BETTER_AUTH_SECRET: secret, OIDC_ISSUER: 'not a url', OIDC_CLIENT_ID: 'id' })).toThrow(/OIDC_ISSUER/)
+    expect(parseEnv({ BETTER_AUTH_SECRET: secret, OIDC_ISSUER: 'https://sso.example.com', OIDC_CLIENT_ID: 'id' }).OIDC_NAME).toBe('Single sign-on')
+  })
+
   it('reads lifetimes in seconds and trusted origins as a list', () => {
     const env = parseEnv({
       BETTER_AUTH_SECRET: secret,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { stripTokens } from '../../server/utils/auth'
+import { stripTokens } from '../../server/utils/auth-handler'
 import { PublicSessionSchema } from '../../shared/utils/session'
 
 const user = {

@@ -1,0 +1,35 @@
+// Why an OAuth round trip came back without a session (`?error=` from better-auth), in words.
+const OAUTH_ERRORS: Record<string, string> = {
+  account_not_linked: 'An account with this email address already exists. Sign in with your password, then connect this provider under Security.',
+  access_denied: 'You cancelled the sign-in at the provider. Nothing was changed.',
+  state_mismatch: 'That sign-in could not be verified (it was started in another browser or took too long). Please try again.',
+  please_restart_the_process: 'That sign-in could not be verified (it was started in another browser or took too long). Please try again.',
+  DISPOSABLE_EMAIL: 'Addresses from disposable email services cannot be used.',
+  email_doesn_t_match: 'That provider account has a different email address from yours, so it cannot be connected.',
+}
+
+/** Sign-in and account linking through the OAuth providers the server offers. */
+export function useOAuth() {
+  const { data } = useFetch('/api/providers', { key: 'auth:providers' })
+  const providers = computed<OAuthProvider[]>(() => data.value?.data ?? [])
+
+  /** Leaves for the provider; it sends the browser back to `callbackURL` (or to `errorURL?error=`). */
+  async function start(provider: OAuthProvider, mode: 'sign-in' | 'link', callbackURL: string, errorURL: string) {
+    const path: string = mode === 'sign-in' ? '/api/auth/sign-in/social' : '/api/auth/link-social'
+    try {
+      const body = { provider: provider.id, callbackURL, errorCallbackURL: errorURL }
+      const { url } = await $fetch<{ url: string }>(path, { method: 'POST', body })
+      window.location.assign(url)
+    }
+    catch (error) {
+      throw new Error(errorMessage(error, `Could not reach ${provider.name}. Please try again.`))
+    }
+  }
+
+  /** The message for an `?error=` a provider round trip came back with (undefined when there is none). */
+  const errorText = (code: unknown) => typeof code === 'string' && code
+    ? OAUTH_ERRORS[code] ?? 'Sign-in with that provider did not complete. Please try again.'
+    : undefined
+
+  return { providers, start, errorText }
+}

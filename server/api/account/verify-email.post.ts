@@ -1,0 +1,22 @@
+import { APIError } from 'better-auth/api'
+
+const FAILURES: Record<string, string> = {
+  TOKEN_EXPIRED: 'This link has expired. Sign in and ask for a new one.',
+  USER_NOT_FOUND: 'This link is not valid.',
+  INVALID_TOKEN: 'This link is not valid.',
+}
+
+/** Confirms an email address with the token of an emailed link. A POST: opening a link changes nothing. */
+export default defineEventHandler(async (event) => {
+  const { token } = await readValidatedBody(event, EmailLinkSchema.parse)
+  await assertLinkUnused(token)
+  try {
+    await useServerAuth().api.verifyEmail({ query: { token }, headers: authHeaders(event) })
+  }
+  catch (error) {
+    if (!(error instanceof APIError)) throw error
+    throw createError({ statusCode: 400, message: FAILURES[String(error.body?.code)] ?? FAILURES.INVALID_TOKEN })
+  }
+  await markLinkUsed(token)
+  return { success: true as const, data: { verified: true } }
+})

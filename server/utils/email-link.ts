@@ -1,0 +1,16 @@
+import { createHash } from 'node:crypto'
+
+const usedKey = (token: string) => `used-email-link:${createHash('sha256').update(token).digest('base64url')}`
+
+/** Throws 400 if this emailed link was used before. */
+export async function assertLinkUnused(token: string) {
+  const used = await useDb().verification.findFirst({ where: { identifier: usedKey(token) }, select: { id: true } })
+  if (used) throw createError({ statusCode: 400, message: 'This link was already used. Sign in, or ask for a new one.' })
+}
+
+/** Records a link as used until it would have expired anyway (the sweep removes the record then). */
+export async function markLinkUsed(token: string) {
+  await useDb().verification.create({
+    data: { id: crypto.randomUUID(), identifier: usedKey(token), value: 'used', expiresAt: new Date(Date.now() + EMAIL_LINK_LIFETIME * 1000) },
+  })
+}

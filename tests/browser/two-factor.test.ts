@@ -1,0 +1,48 @@
+import * as OTPAuth from 'otpauth'
+import { setup } from '@nuxt/test-utils/e2e'
+import { describe, expect, inject, it } from 'vitest'
+import { dashboardOfNewUser, password } from '../support/browser'
+import { chromiumLaunchOptions } from '../support/chromium'
+
+const launch = chromiumLaunchOptions()
+await setup({ host: inject('baseURL'), browser: !!launch, browserOptions: { type: 'chromium', launch } })
+
+describe.skipIf(!launch)('two-factor sign-in in Chromium', () => {
+  it('enrols on /account/security with a QR code, shows the backup codes once, then asks for a code at sign-in', async () => {
+    const base = inject('baseURL')
+    const { page, email, errors } = await dashboardOfNewUser(base)
+    await page.goto(`${base}/account/security`, { waitUntil: 'hydration' })
+    const card = page.getByTestId('two-factor')
+    await card.getByLabel('Password').fill(password)
+    await card.getByRole('button', { name: 'Set up two-factor sign-in' }).click()
+    const qr = card.getByRole('img', { name: 'QR code for your authenticator app' })
+    await qr.waitFor()
+    expect(await qr.getAttribute('src')).toMatch(/^data:image\/svg\+xml;base64,/)
+    expect(await qr.evaluate(img => (img as HTMLImageElement).naturalWidth)).toBeGreaterThan(0)
+    const totp = new OTPAuth.TOTP({ secret: (await card.getByTestId('totp-secret').textContent())!.trim() })
+
+    await card.getByLabel('Code from the app').fill(totp.generate())
+    await card.getByRole('button', { name: 'Turn on two-factor sign-in' }).click()
+    const codes = card.getByTestId('backup-codes').getByRole('listitem')
+    await expect.poll(() => codes.count()).toBe(10)
+    await card.getByRole('button', { name: 'I have saved my backup codes' }).click()
+    expect(await card.getByTestId('backup-codes').count()).toBe(0)
+    expect(await card.textContent()).toContain('On: signing in asks for a code')
+
+    // Sign out, then in again: the password is not enough.
+    await page.context().clearCookies()
+    await page.goto(`${base}/login?redirect=%2Faccount%2Fsecurity`, { waitUntil: 'hydration' })
+    await page.getByLabel('Email').fill(email)
+    await page.getByLabel('Password').fill(password)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.waitForURL(u => u.pathname === '/login-2fa')
+    await page.getByLabel('Code').fill(String((Number(totp.generate()) + 500_000) % 1_000_000).padStart(6, '0'))
+    await page.getByRole('button', { name: 'Verify' }).click()
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('That code is not right. Enter the 6 digits your authenticator app shows now.')
+    await page.getByLabel('Code').fill(totp.generate())
+    await page.getByRole('button', { name: 'Verify' }).click()
+    await page.waitForURL(u => u.pathname === '/account/security')
+    expect(errors).toEqual([])
+    await page.close()
+  })
+})

@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { request, sessionCookie, signUp } from '../support/http'
+import { type ClockServer, startClockServer, startServer, type TestServer } from '../support/server'
+import { startMailbox, type TestMailbox } from '../support/smtp'
+
+const CONFIRM = 'Confirm your email address'
+const RESET = 'Reset your password'
+
+let mailbox: TestMailbox
+let app: ClockServer
+let strict: TestServer
+
+beforeAll(async () => {
+  mailbox = await startMailbox()
+  ;[app, strict] = await Promise.all([
+    startClockServer({ SMTP_URL: mailbox.url }),
+    startServer({ SMTP_URL: mailbox.url, EMAIL_VERIFICATION: 'required' }),
+  ])
+})
+afterEach(() => app.setClock(0))
+afterAll(async () => {
+  await Promise.all([app?.stop(), strict?.stop()])
+  await mailbox?.close()
+})
+
+const post = (base: string, path: string, body: object, cookie?: string) => request(path, { base, method: 'POST', cookie, body: JSON.stringify(body) })
+const verified = async (cookie: string) => (await (await request('/api/session', { base: app.url, cookie })).json()).data.user.emailVerified
+const tokenOf = (link: URL) => link.searchParams.get('token')!
+
+describe('email verification by link', () => {
+  it('sign-up emails a link to a page; opening it changes nothing, confirming (a POST) verifies the address once', async () => {
+    const { email, cookie } = await signUp(app.url)
+    const link = await mailbox.link(email, CONFIRM)
+    expect(link.origin + link.pathname).toBe(`${app.url}/verify-email`)
+    expect(mailbox.to(email, CONFIRM)[0]!.text).toContain('works once, for one hour')
+
+    expect((await request(link.pathname + link.search, { base: app.url, cookie })).status).toBe(200)
+    // better-auth's own GET link only leads to that page.
+    const old = await request(`/api/auth/verify-email?token=${tokenOf(link)}`, { base: app.url, cookie })
+    expect(old.status).toBe(302)
+    expect(old.headers.get('location')).toBe(`/verify-email?token=${tokenOf(link)}`)
+    expect(await verified(cookie)).toBe(false)
+
+    const confirmed = await post(app.url, '/api/account/verify-email', { token: tokenOf(link) })
+    expect(confirmed.status).toBe(200)
+    expect(await verified(cookie)).toBe(true)
+
+    const again = await post(app.url, '/api/account/verify-email', { token: tokenOf(link) })
+    expect(again.status).toBe(400)
+    expect(await again.json()).toEqual({ success: false, message: 'This link was already used. Sign in, or ask for a new one.' })
+  })
+
+  it('a link expires after one hour, and a forged or missing token is refused with a clear 400', async () => {
+    const { email, cookie } = await signUp(app.url)
+    const token = tokenOf(await mailbox.link(email, CONFIRM))
+    app.setClock(3601)
+    const late = await post(app.url, '/api/account/verify-email', { token })
+    expect(late.status).toBe(400)
+    expect((await late.json()).message).toBe('This link has expired. Sign in and ask for a new one.')
+    app.setClock(0)
+
+    const forged = await post(app.url, '/api/account/verify-email', { token: `${token.slice(0, -4)}AAAA` })
+    expect(forged.status).toBe(400)
+    expect((await forged.json()).message).toBe('This link is not valid.')
+    const missing = await post(app.url, '/api/account/verify-email', {})
+    expect(missing.status).toBe(400)
+    expect((await missing.json()).message).toBe('token: This link is incomplete. Open it again from the email.')
+    expect(await verified(cookie)).toBe(false)
+    // Not used up by the failures: the real link still works within its hour.
+    expect((await post(app.url, '/api/account/verify-email', { token })).status).toBe(200)
+  })
+
+  it('asking for the link again answers alike for unknown, unconfirmed and confirmed addresses; only the unconfirmed one gets mail', async () => {
+    const unconfirmed = await signUp(app.url)
+    const confirmed = await signUp(app.url)
+    await post(app.url, '/api/account/verify-email', { token: tokenOf(await mailbox.link(confirmed.email, CONFIRM)) })
+    const unknown = `nobody-${randomUUID()}@example.com`
+
+    const answers = []
+    for (const email of [unknown, unconfirmed.email, confirmed.email]) {
+      const response = await post(app.url, '/api/auth/send-verification-email', { email })
+      answers.push({ status: response.status, body: await response.json() })
+    }
+    expect(answers).toEqual(Array(3).fill({ status: 200, body: { status: true } }))
+    await expect.poll(() => mailbox.to(unconfirmed.email, CONFIRM).length, { timeout: 5000 }).toBe(2)
+    expect(mailbox.to(confirmed.email, CONFIRM)).toHaveLength(1)
+    expect(mailbox.to(unknown)).toHaveLength(0)
+  })
+})
+
+describe('password reset by link', () => {
+  it('answers alike for a known and an unknown address, without waiting for the mail server', async () => {
+    const { email } = await signUp(app.url)
+    const unknown = `nobody-${randomUUID()}@example.com`
+    mailbox.hold()
+    try {
+      const known = await post(app.url, '/api/auth/request-password-reset', { email })
+      // The SMTP server has not accepted the mail yet: the answer did not wait for it.
+      expect(mailbox.to(email, RESET)).toHaveLength(0)
+      const other = await post(app.url, '/api/auth/request-password-reset', { email: unknown })
+      expect(known.status).toBe(200)
+      expect(other.status).toBe(200)
+      expect(await known.json()).toEqual(await other.json())
+    }
+    finally {
+      mailbox.release()
+    }
+    await expect.poll(() => mailbox.to(email, RESET).length, { timeout: 5000 }).toBe(1)
+    expect(mailbox.to(unknown)).toHaveLength(0)
+  })
+
+  it('the link opens /reset-password, works once, and the reset signs the account out everywhere', async () => {
+    const { email, password, cookie } = await signUp(app.url)
+    await post(app.url, '/api/auth/request-password-reset', { email })
+    const link = await mailbox.link(email, RESET)
+    expect(link.origin + link.pathname).toBe(`${app.url}/reset-password`)
+    expect((await request(link.pathname + link.search, { base: app.url })).status).toBe(200)
+
+    expect((await post(app.url, '/api/auth/reset-password', { token: tokenOf(link), newPassword: 'reset and renewed' })).status).toBe(200)
+    expect((await request('/api/me', { base: app.url, cookie })).status).toBe(401)
+    expect((await post(app.url, '/api/auth/sign-in/email', { email, password })).status).toBe(401)
+    expect((await post(app.url, '/api/auth/sign-in/email', { email, password: 'reset and renewed' })).status).toBe(200)
+
+    const again = await post(app.url, '/api/auth/reset-password', { token: tokenOf(link), newPassword: 'once more please' })
+    expect(again.status).toBe(400)
+    expect(await again.json()).toMatchObject({ code: 'INVALID_TOKEN' })
+    expect((await post(app.url, '/api/auth/sign-in/email', { email, password: 'once more please' })).status).toBe(401)
+  })
+
+  it('the link expires after one hour and the password stays as it was', async () => {
+    const { email, password } = await signUp(app.url)
+    await post(app.url, '/api/auth/request-password-reset', { email })
+    const token = tokenOf(await mailbox.link(email, RESET))
+    app.setClock(3601)
+    const late = await post(app.url, '/api/auth/reset-password', { token, newPassword: 'too late for this' })
+    expect(late.status).toBe(400)
+    expect(await late.json()).toMatchObject({ code: 'INVALID_TOKEN' })
+    app.setClock(0)
+    expect((await post(app.url, '/api/auth/sign-in/email', { email, password })).status).toBe(200)
+  })
+})
+
+describe('EMAIL_VERIFICATION=required', () => {
+  const signUpBody = (email: string) => ({ name: 'Someone', email, password: 'correct horse battery' })
+
+  it('sign-up answers alike for a new and a taken address; the owner of the taken one is told by mail', async () => {
+    const taken = `taken-${randomUUID()}@example.com`
+    const fresh = `fresh-${randomUUID()}@example.com`
+    expect((await post(strict.url, '/api/auth/sign-up/email', signUpBody(taken))).status).toBe(200)
+
+    const first = await post(strict.url, '/api/auth/sign-up/email', signUpBody(fresh))
+    const second = await post(strict.url, '/api/auth/sign-up/email', signUpBody(taken))
+    expect(second.status).toBe(first.status)
+    const [a, b] = [await first.json(), await second.json()]
+    expect(Object.keys(b).sort()).toEqual(Object.keys(a).sort())
+    expect(Object.keys(b.user).sort()).toEqual(Object.keys(a.user).sort())
+    expect([sessionCookie(first), sessionCookie(second)]).toEqual([undefined, undefined])
+
+    await expect.poll(() => mailbox.to(taken, 'Someone tried to create an account with your address').length, { timeout: 5000 }).toBe(1)
+    expect(mailbox.to(fresh, CONFIRM)).toHaveLength(1)
+  })
+
+  it('sign-in waits for the confirmed address, then works', async () => {
+    const email = `later-${randomUUID()}@example.com`
+    await post(strict.url, '/api/auth/sign-up/email', signUpBody(email))
+    const early = await post(strict.url, '/api/auth/sign-in/email', { email, password: 'correct horse battery' })
+    expect(early.status).toBe(403)
+    expect((await early.json()).message).toBe('Email not verified')
+    expect(sessionCookie(early)).toBeUndefined()
+
+    const token = tokenOf(await mailbox.link(email, CONFIRM))
+    expect((await post(strict.url, '/api/account/verify-email', { token })).status).toBe(200)
+    const late = await post(strict.url, '/api/auth/sign-in/email', { email, password: 'correct horse battery' })
+    expect(late.status).toBe(200)
+    expect(sessionCookie(late)).toBeDefined()
+  })
+})

@@ -1,0 +1,133 @@
+import { createHash, randomUUID } from 'node:crypto'
+import { Redis } from 'ioredis'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { REDIS_URL } from '../support/db'
+import { database, request, sessionCookie, signUp } from '../support/http'
+import { type ClockServer, startClockServer } from '../support/server'
+import { startMailbox, type TestMailbox } from '../support/smtp'
+
+let mailbox: TestMailbox
+let app: ClockServer
+beforeAll(async () => {
+  mailbox = await startMailbox()
+  app = await startClockServer({ SMTP_URL: mailbox.url })
+})
+afterEach(() => app.setClock(0))
+afterAll(async () => {
+  await app?.stop()
+  await mailbox?.close()
+})
+
+const post = (path: string, body: object) => request(path, { base: app.url, method: 'POST', body: JSON.stringify(body) })
+const askForCode = (email: string) => post('/api/auth/email-otp/send-verification-otp', { email, type: 'sign-in' })
+const signInWithCode = (email: string, otp: string) => post('/api/auth/sign-in/email-otp', { email, otp })
+const codeMails = (email: string) => mailbox.to(email).filter(m => m.subject?.endsWith('is your sign-in code'))
+
+/** The newest code mailed to `email` (waits up to 5 s for mail number `count`). */
+async function code(email: string, count = 1) {
+  await expect.poll(() => codeMails(email).length, { timeout: 5000 }).toBe(count)
+  return codeMails(email).at(-1)!.subject!.slice(0, 6)
+}
+
+/** What the server keeps for a code (in the database; with REDIS_URL in Redis too). */
+async function storedCode(email: string): Promise<string | undefined> {
+  const rows = await database(sql => sql.all<{ value: string }>('SELECT "value" FROM "verification" WHERE "identifier" = ?', [`sign-in-otp-${email}`]), app.databaseUrl)
+  return rows[0]?.value
+}
+
+/** Seconds left of the 60 s cooldown, where it is kept: the app's memory, or Redis (whose clock the test cannot move). */
+async function cooldownInRedis(email: string): Promise<number | undefined> {
+  if (app.databaseUrl.startsWith('file:')) return undefined
+  const redis = new Redis(REDIS_URL)
+  try {
+    const key = createHash('sha256').update(email).digest('base64url')
+    return await redis.pttl(`account-limit:/api/auth/email-otp/send-verification-otp:${key}`) / 1000
+  }
+  finally {
+    redis.disconnect()
+  }
+}
+
+const wrongCode = (right: string) => String((Number(right) + 1) % 1_000_000).padStart(6, '0')
+
+describe('sign-in by emailed code', () => {
+  it('a 6-digit code by mail signs in once; the server keeps only its hash', async () => {
+    const { email } = await signUp(app.url)
+    expect((await askForCode(email)).status).toBe(200)
+    const otp = await code(email)
+    expect(otp).toMatch(/^\d{6}$/)
+    expect(codeMails(email)[0]!.text).toContain('It works once, for 5 minutes.')
+    const stored = await storedCode(email)
+    expect(stored).toBeDefined()
+    expect(stored).not.toContain(otp)
+    expect(stored).toMatch(/^[\w-]{40,}:0$/)
+
+    const signedIn = await signInWithCode(email, otp)
+    expect(signedIn.status).toBe(200)
+    expect((await request('/api/me', { base: app.url, cookie: sessionCookie(signedIn) })).status).toBe(200)
+    const again = await signInWithCode(email, otp)
+    expect(again.status).toBe(400)
+    expect(sessionCookie(again)).toBeUndefined()
+  })
+
+  it('a code expires after 5 minutes, with a message that says so', async () => {
+    const { email } = await signUp(app.url)
+    await askForCode(email)
+    const otp = await code(email)
+    app.setClock(301)
+    const late = await signInWithCode(email, otp)
+    expect(late.status).toBe(400)
+    expect(await late.json()).toMatchObject({ code: 'OTP_EXPIRED', message: 'This code has expired: codes work for 5 minutes. Ask for a new one.' })
+  })
+
+  it('3 wrong tries use a code up: even the right code is refused after them, and the refusal says to ask for a new one', async () => {
+    const { email } = await signUp(app.url)
+    await askForCode(email)
+    const otp = await code(email)
+    for (let i = 0; i < 3; i++) {
+      const wrong = await signInWithCode(email, wrongCode(otp))
+      expect(wrong.status).toBe(400)
+      expect((await wrong.json()).message).toBe('That code is not right. Check the newest email; each code allows 3 tries.')
+    }
+    const right = await signInWithCode(email, otp)
+    expect(right.status).toBe(403)
+    expect(await right.json()).toMatchObject({ code: 'TOO_MANY_ATTEMPTS', message: 'Too many wrong tries: this code no longer works. Ask for a new one.' })
+    expect(sessionCookie(right)).toBeUndefined()
+  })
+
+  it('a new code can be asked for only after 60 s; the refusal says how long to wait, and the new code replaces the old', async () => {
+    const { email } = await signUp(app.url)
+    expect((await askForCode(email)).status).toBe(200)
+    const first = await code(email)
+    const early = await askForCode(email)
+    expect(early.status).toBe(429)
+    const wait = Number(early.headers.get('retry-after'))
+    expect(wait).toBeGreaterThan(50)
+    expect(wait).toBeLessThanOrEqual(60)
+    expect(await early.json()).toMatchObject({ code: 'RATE_LIMITED', message: `A code was sent less than a minute ago. You can ask for a new one in ${wait} seconds.` })
+
+    // Redis expires the cooldown by its own clock: there, its time to live shows it.
+    const inRedis = await cooldownInRedis(email)
+    if (inRedis !== undefined) {
+      expect(inRedis).toBeGreaterThan(50)
+      expect(inRedis).toBeLessThanOrEqual(60)
+      return
+    }
+    app.setClock(61)
+    expect((await askForCode(email)).status).toBe(200)
+    const second = await code(email, 2)
+    if (second !== first) expect((await signInWithCode(email, first)).status).toBe(400)
+    expect((await signInWithCode(email, second)).status).toBe(200)
+  })
+
+  it('an unknown address gets the same answer and no mail, and no account is made', async () => {
+    const unknown = `nobody-${randomUUID()}@example.com`
+    const answer = await askForCode(unknown)
+    expect(answer.status).toBe(200)
+    expect(await answer.json()).toEqual({ success: true })
+    await new Promise(resolve => setTimeout(resolve, 300))
+    expect(codeMails(unknown)).toHaveLength(0)
+    expect((await signInWithCode(unknown, '123456')).status).toBe(400)
+    expect(await database(sql => sql.all('SELECT "id" FROM "user" WHERE "email" = ?', [unknown]), app.databaseUrl)).toEqual([])
+  })
+})

@@ -1,0 +1,134 @@
+import * as OTPAuth from 'otpauth'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { database, request, sessionCookie, signUp } from '../support/http'
+import { type ClockServer, startClockServer } from '../support/server'
+
+let app: ClockServer
+let clock = 0
+beforeAll(async () => {
+  app = await startClockServer({})
+})
+afterEach(() => {
+  clock = 0
+  app.setClock(0)
+})
+afterAll(() => app?.stop())
+
+const post = (path: string, body: object, cookie?: string) => request(path, { base: app.url, method: 'POST', cookie, body: JSON.stringify(body) })
+/** The session cookie a response sets, unless it only clears one. */
+const newSession = (response: Response) => sessionCookie(response)?.match(/=.+/) ? sessionCookie(response) : undefined
+const cookiesOf = (response: Response) => response.headers.getSetCookie().map(c => c.split(';')[0]!).filter(c => !c.endsWith('=')).join('; ')
+/** The code an authenticator app shows now, by the server's clock (computed with otpauth, not by the app's code). */
+const codeNow = (totp: OTPAuth.TOTP) => totp.generate({ timestamp: Date.now() + clock * 1000 })
+const wrong = (code: string) => String((Number(code) + 500_000) % 1_000_000).padStart(6, '0')
+const moveClock = (seconds: number) => {
+  clock = seconds
+  app.setClock(seconds)
+}
+
+/** A new user with two-factor sign-in on: their password, authenticator and backup codes. */
+async function enrolled() {
+  const user = await signUp(app.url)
+  const enable = await post('/api/auth/two-factor/enable', { password: user.password }, user.cookie)
+  expect(enable.status).toBe(200)
+  const { totpURI, backupCodes } = await enable.json() as { totpURI: string, backupCodes: string[] }
+  const totp = OTPAuth.URI.parse(totpURI) as OTPAuth.TOTP
+  // Turning it on renews the session: the response carries the new cookie.
+  const verified = await post('/api/auth/two-factor/verify-totp', { code: codeNow(totp) }, sessionCookie(enable) ?? user.cookie)
+  expect(verified.status).toBe(200)
+  return { ...user, cookie: newSession(verified)!, totp, totpURI, backupCodes }
+}
+const firstFactor = async (email: string, password: string) => {
+  const response = await post('/api/auth/sign-in/email', { email, password })
+  expect(response.status).toBe(200)
+  expect(await response.json()).toMatchObject({ twoFactorRedirect: true })
+  expect(newSession(response)).toBeUndefined()
+  return cookiesOf(response)
+}
+
+describe('two-factor sign-in (TOTP)', () => {
+  it('enrolment: the password gives an otpauth URI and 10 backup codes; the first code turns it on; secrets are stored encrypted', async () => {
+    const user = await signUp(app.url)
+    const refused = await post('/api/auth/two-factor/enable', { password: 'not my password' }, user.cookie)
+    expect(refused.status).toBe(400)
+    expect(await refused.json()).toMatchObject({ code: 'INVALID_PASSWORD', message: 'Invalid password' })
+
+    const enable = await post('/api/auth/two-factor/enable', { password: user.password }, user.cookie)
+    const { totpURI, backupCodes } = await enable.json()
+    const totp = OTPAuth.URI.parse(totpURI) as OTPAuth.TOTP
+    expect(totp.issuer).toBe('SessionKit')
+    expect(totp.label).toBe(user.email)
+    expect(totp.digits).toBe(6)
+    expect(totp.period).toBe(30)
+    expect(backupCodes).toHaveLength(10)
+    let cookie = sessionCookie(enable) ?? user.cookie
+    const me = async () => (await (await request('/api/session', { base: app.url, cookie })).json()).data.user.twoFactorEnabled
+    expect(await me()).toBe(false)
+
+    expect((await post('/api/auth/two-factor/verify-totp', { code: wrong(codeNow(totp)) }, cookie)).status).toBe(401)
+    expect(await me()).toBe(false)
+    const on = await post('/api/auth/two-factor/verify-totp', { code: codeNow(totp) }, cookie)
+    expect(on.status).toBe(200)
+    cookie = newSession(on)!
+    expect(await me()).toBe(true)
+
+    const [row] = await database(sql => sql.all<{ secret: string, backupCodes: string }>('SELECT t."secret", t."backupCodes" FROM "twoFactor" t JOIN "user" u ON u."id" = t."userId" WHERE u."email" = ?', [user.email]), app.databaseUrl)
+    expect(row!.secret).not.toContain(totp.secret.base32)
+    for (const code of backupCodes) expect(row!.backupCodes).not.toContain(code)
+  })
+
+  it('sign-in of an enrolled user asks for the code: no session until it is right', async () => {
+    const { email, password, totp } = await enrolled()
+    const pending = await firstFactor(email, password)
+    expect((await request('/api/me', { base: app.url, cookie: pending })).status).toBe(401)
+
+    const bad = await post('/api/auth/two-factor/verify-totp', { code: wrong(codeNow(totp)) }, pending)
+    expect(bad.status).toBe(401)
+    expect((await bad.json()).message).toBe('That code is not right. Enter the 6 digits your authenticator app shows now.')
+    expect(newSession(bad)).toBeUndefined()
+
+    const good = await post('/api/auth/two-factor/verify-totp', { code: codeNow(totp) }, pending)
+    expect(good.status).toBe(200)
+    expect((await request('/api/me', { base: app.url, cookie: sessionCookie(good) })).status).toBe(200)
+  })
+
+  it('a backup code signs in once', async () => {
+    const { email, password, backupCodes } = await enrolled()
+    const first = await post('/api/auth/two-factor/verify-backup-code', { code: backupCodes[0] }, await firstFactor(email, password))
+    expect(first.status).toBe(200)
+    expect(newSession(first)).toBeDefined()
+    const again = await post('/api/auth/two-factor/verify-backup-code', { code: backupCodes[0] }, await firstFactor(email, password))
+    expect(again.status).toBe(401)
+    expect((await again.json()).message).toBe('That backup code is not right, or it was used already.')
+  })
+
+  it('5 wrong codes lock second-factor sign-in for 15 minutes, even with the right code and a new sign-in; then it works again', async () => {
+    const { email, password, totp } = await enrolled()
+    const pending = await firstFactor(email, password)
+    for (let i = 0; i < 5; i++) expect((await post('/api/auth/two-factor/verify-totp', { code: wrong(codeNow(totp)) }, pending)).status).toBe(401)
+
+    const locked = await post('/api/auth/two-factor/verify-totp', { code: codeNow(totp) }, await firstFactor(email, password))
+    expect(locked.status).toBe(429)
+    const wait = Number(locked.headers.get('retry-after'))
+    expect(wait).toBeGreaterThan(850)
+    expect(wait).toBeLessThanOrEqual(900)
+    expect(await locked.json()).toMatchObject({
+      code: 'RATE_LIMITED',
+      message: 'Too many wrong codes: sign-in with a second factor is locked for this account. Try again in 15 minutes.',
+    })
+    expect(newSession(locked)).toBeUndefined()
+
+    moveClock(901)
+    const unlocked = await post('/api/auth/two-factor/verify-totp', { code: codeNow(totp) }, await firstFactor(email, password))
+    expect(unlocked.status).toBe(200)
+  })
+
+  it('turning it off needs the password; then sign-in needs only the password', async () => {
+    const { email, password, cookie } = await enrolled()
+    expect((await post('/api/auth/two-factor/disable', { password: 'not my password' }, cookie)).status).toBe(400)
+    expect((await post('/api/auth/two-factor/disable', { password }, cookie)).status).toBe(200)
+    const signedIn = await post('/api/auth/sign-in/email', { email, password })
+    expect(signedIn.status).toBe(200)
+    expect(newSession(signedIn)).toBeDefined()
+  })
+})
