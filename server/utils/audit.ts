@@ -3,7 +3,8 @@ import { getSessionFromCtx } from 'better-auth/api'
 
 export type AuditType = 'sign_up' | 'sign_in' | 'sign_in_failed' | 'sign_out' | 'session_revoked'
   | 'other_sessions_revoked' | 'all_sessions_revoked' | 'password_changed' | 'account_deleted'
-  | 'user_banned' | 'user_unbanned' | 'role_changed'
+  | 'user_banned' | 'user_unbanned' | 'role_changed' | 'password_reset' | 'email_verified'
+  | 'two_factor_enabled' | 'two_factor_disabled' | 'account_linked' | 'account_unlinked'
 
 interface AuditEntry {
   type: AuditType
@@ -44,6 +45,8 @@ const SESSION_EVENTS: Record<string, AuditType> = {
   '/revoke-sessions': 'all_sessions_revoked',
   '/change-password': 'password_changed',
   '/delete-user': 'account_deleted',
+  '/two-factor/disable': 'two_factor_disabled',
+  '/unlink-account': 'account_unlinked',
 }
 
 // Administrators' actions on another user (`body.userId`); the acting admin is the actor.
@@ -65,6 +68,8 @@ export async function auditBeforeHook(ctx: HookContext) {
 
 /** better-auth routes that sign in (password, emailed code); their failures are recorded too. */
 const SIGN_IN_PATHS = new Set(['/sign-in/email', '/sign-in/email-otp'])
+/** better-auth's route where Google and the OIDC provider send the browser back. */
+const OAUTH_CALLBACK_PATH = '/callback/:id'
 const SECOND_FACTOR_PATHS = new Set(['/two-factor/verify-totp', '/two-factor/verify-backup-code'])
 
 /** better-auth after-hook: records the auth events of its routes, whether called over HTTP or by our routes. */
@@ -75,9 +80,22 @@ export async function auditAfterHook(ctx: HookContext) {
   if ((ctx.context.returned as { twoFactorRedirect?: boolean } | undefined)?.twoFactorRedirect) return
   if (SECOND_FACTOR_PATHS.has(ctx.path)) {
     const user = ctx.context.newSession?.user
-    if (failed || !user || ctx.context.session) return
+    if (failed || !user) return
+    // Signed in already: the first code of an enrolment, which turns two-factor on.
+    const enrolling = ctx.context.session
+    if (enrolling) {
+      if (enrolling.user.twoFactorEnabled || !user.twoFactorEnabled) return
+      return recordAudit({ type: 'two_factor_enabled', userId: user.id, email: user.email, headers: ctx.headers })
+    }
     if (ctx.headers) await noticeIfNewDevice(user, ctx.headers)
     return recordAudit({ type: 'sign_in', userId: user.id, email: user.email, headers: ctx.headers, detail: { secondFactor: ctx.path.split('-').pop() } })
+  }
+  // An OAuth provider's redirect back: a sign-in when it made a session (a link makes none).
+  if (ctx.path === OAUTH_CALLBACK_PATH) {
+    const user = ctx.context.newSession?.user
+    if (!user) return
+    if (ctx.headers) await noticeIfNewDevice(user, ctx.headers)
+    return recordAudit({ type: 'sign_in', userId: user.id, email: user.email, headers: ctx.headers, detail: { provider: ctx.params?.id } })
   }
   if (SIGN_IN_PATHS.has(ctx.path) || ctx.path === '/sign-up/email') {
     const user = ctx.context.newSession?.user
@@ -98,6 +116,25 @@ export async function auditAfterHook(ctx: HookContext) {
   }
   const type = SESSION_EVENTS[ctx.path]
   if (!type || failed || !session) return
-  const detail = ctx.path === '/change-password' ? { signedOutOtherDevices: !!ctx.body?.revokeOtherSessions } : undefined
+  const detail = ctx.path === '/change-password'
+    ? { signedOutOtherDevices: !!ctx.body?.revokeOtherSessions }
+    : ctx.path === '/unlink-account' ? { provider: ctx.body?.providerId } : undefined
   return recordAudit({ type, userId: session.user.id, email: session.user.email, headers: ctx.headers, detail })
+}
+
+/** A sign-in identity (Google, OIDC) joining an account that already had one: a link, not a sign-up. */
+export async function auditAccountLinked(account: { userId: string, providerId: string }, ctx: HookContext | null) {
+  if (account.providerId === 'credential') return
+  const accounts = await useDb().account.count({ where: { userId: account.userId } })
+  if (accounts > 1) await recordAudit({ type: 'account_linked', userId: account.userId, headers: ctx?.headers, detail: { provider: account.providerId } })
+}
+
+/** The emailed link confirmed the address (better-auth's update of `emailVerified` from /verify-email). */
+export async function auditEmailVerified(user: { id: string, email: string, emailVerified: boolean }, ctx: HookContext | null) {
+  if (ctx?.path === '/verify-email' && user.emailVerified) await recordAudit({ type: 'email_verified', userId: user.id, email: user.email, headers: ctx.headers })
+}
+
+/** An account made by an OAuth provider's redirect back (password sign-ups are recorded by the after-hook). */
+export async function auditOAuthSignUp(user: { id: string, email: string }, ctx: HookContext | null) {
+  if (ctx?.path === OAUTH_CALLBACK_PATH) await recordAudit({ type: 'sign_up', userId: user.id, email: user.email, headers: ctx.headers, detail: { provider: ctx.params?.id } })
 }

@@ -54,6 +54,8 @@ const CLEAR_MESSAGES: Record<string, string> = {
   INVALID_CODE: 'That code is not right. Enter the 6 digits your authenticator app shows now.',
   INVALID_BACKUP_CODE: 'That backup code is not right, or it was used already.',
   INVALID_TWO_FACTOR_COOKIE: 'This sign-in has expired. Enter your email and password again.',
+  SESSION_NOT_FRESH: 'You signed in a while ago. Confirm your password, then try again.',
+  FAILED_TO_UNLINK_LAST_ACCOUNT: 'This is the only way you can sign in to this account, so it cannot be disconnected.',
 }
 
 function withClearMessage(body: unknown): unknown {

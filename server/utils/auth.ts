@@ -31,6 +31,7 @@ function createAuth() {
       revokeSessionsOnPasswordReset: true,
       resetPasswordTokenExpiresIn: EMAIL_LINK_LIFETIME,
       sendResetPassword: async ({ user, token }) => sendResetMail(user, token),
+      onPasswordReset: async ({ user }, request) => recordAudit({ type: 'password_reset', userId: user.id, email: user.email, headers: request?.headers }),
       // EMAIL_VERIFICATION=required: no sign-in before the address is confirmed, and sign-up answers
       // alike for new and taken addresses (the owner of a taken one gets a mail instead).
       requireEmailVerification: env.EMAIL_VERIFICATION === 'required',
@@ -74,10 +75,10 @@ function createAuth() {
       // Generates the OpenAPI schema behind /api/reference (development only; see handleAuthRequest).
       openAPI({ disableDefaultReference: true }),
       bearer({ requireSignature: true }),
-      // TOTP second factor: enrolled on /account/security (secret and backup codes encrypted at rest).
-      // Sign-in of an enrolled user answers `twoFactorRedirect` until a code is verified.
       // One OpenID Connect provider from OIDC_ISSUER (discovery, PKCE); none without it.
       genericOAuth({ config: oidcConfig(env) }),
+      // TOTP second factor: enrolled on /account/security (secret and backup codes encrypted at rest).
+      // Sign-in of an enrolled user answers `twoFactorRedirect` until a code is verified.
       twoFactor({ issuer: 'SessionKit', accountLockout: TWO_FACTOR_LOCKOUT, backupCodeOptions: { amount: 10 } }),
       // Sign-in by emailed code, for existing accounts only (an unknown address gets the same
       // answer and no mail). Stored hashed; 5 minutes; a 4th try, right or wrong, is refused.
@@ -120,8 +121,11 @@ function createAuth() {
             if (isDisposableEmail(user.email)) throw new APIError('BAD_REQUEST', { message: DISPOSABLE_EMAIL_MESSAGE, code: 'DISPOSABLE_EMAIL' })
             return { data: env.ADMIN_EMAILS.includes(user.email.toLowerCase()) ? { ...user, role: 'admin' } : user }
           },
+          after: auditOAuthSignUp,
         },
+        update: { after: auditEmailVerified },
       },
+      account: { create: { after: auditAccountLinked } },
     },
     rateLimit: { enabled: env.RATE_LIMIT, storage: redis ? 'secondary-storage' : 'memory' },
     advanced: { ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] } },

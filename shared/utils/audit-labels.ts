@@ -12,4 +12,10 @@ export const AUDIT_LABELS: Record<string, string> = {
   user_banned: 'Banned',
   user_unbanned: 'Ban lifted',
   role_changed: 'Role changed',
+  password_reset: 'Password reset by email link',
+  email_verified: 'Email address confirmed',
+  two_factor_enabled: 'Two-factor sign-in turned on',
+  two_factor_disabled: 'Two-factor sign-in turned off',
+  account_linked: 'Sign-in provider connected',
+  account_unlinked: 'Sign-in provider disconnected',
 }

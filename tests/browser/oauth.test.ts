@@ -8,6 +8,7 @@ import { signUp } from '../support/http'
 import { freePort, startServer, type TestServer } from '../support/server'
 
 const launch = chromiumLaunchOptions()
+const FRESH_AGE = 4
 await setup({ host: inject('baseURL'), browser: !!launch, browserOptions: { type: 'chromium', launch } })
 
 describe.skipIf(!launch)('OpenID Connect in Chromium', () => {
@@ -22,7 +23,8 @@ describe.skipIf(!launch)('OpenID Connect in Chromium', () => {
     oidc.service.on('beforeUserinfo', (response) => {
       response.body = identity
     })
-    app = await startServer({ OIDC_ISSUER: oidc.issuer.url!, OIDC_CLIENT_ID: 'sessionkit', OIDC_CLIENT_SECRET: 'secret', OIDC_NAME: 'Example SSO' })
+    // A short fresh age, so disconnecting soon asks for the password again.
+    app = await startServer({ OIDC_ISSUER: oidc.issuer.url!, OIDC_CLIENT_ID: 'sessionkit', OIDC_CLIENT_SECRET: 'secret', OIDC_NAME: 'Example SSO', SESSION_FRESH_AGE: String(FRESH_AGE) })
   })
   afterAll(async () => {
     await app?.stop()
@@ -41,7 +43,7 @@ describe.skipIf(!launch)('OpenID Connect in Chromium', () => {
     await page.close()
   })
 
-  it('the owner of an existing account is told to link, and connects the provider on /account/security', async () => {
+  it('the owner of an existing account is told to link, connects the provider on /account/security, and later disconnects it after confirming the password', async () => {
     const owner = await signUp(app.url)
     identity = { sub: randomUUID(), email: owner.email, email_verified: true, name: 'Owner' }
     const page = await createPage()
@@ -54,6 +56,7 @@ describe.skipIf(!launch)('OpenID Connect in Chromium', () => {
     await page.getByLabel('Password').fill(password)
     await page.getByRole('button', { name: 'Sign in' }).click()
     await page.waitForURL(u => u.pathname === '/dashboard')
+    const signedInAt = Date.now()
     await page.goto(`${app.url}/account/security`, { waitUntil: 'hydration' })
     const card = page.getByTestId('connected-accounts')
     expect(await card.textContent()).toContain('not connected')
@@ -64,6 +67,17 @@ describe.skipIf(!launch)('OpenID Connect in Chromium', () => {
     await page.waitForFunction(() => window.useNuxtApp?.().isHydrating === false)
     await expect.poll(() => page.getByTestId('connected-accounts').textContent()).toContain('connected')
     expect(await page.getByTestId('connected-accounts').textContent()).not.toContain('not connected')
+
+    // Past SESSION_FRESH_AGE, disconnecting asks for the password, then goes through.
+    await page.waitForTimeout(Math.max(0, FRESH_AGE * 1000 + 200 - (Date.now() - signedInAt)))
+    await card.getByRole('button', { name: 'Disconnect' }).click()
+    const dialog = card.getByRole('dialog', { name: 'Confirm it\'s you' })
+    await dialog.waitFor()
+    await dialog.getByLabel('Password').fill(password)
+    await dialog.getByRole('button', { name: 'Confirm' }).click()
+    await expect.poll(() => card.textContent()).toContain('Example SSO is no longer connected.')
+    expect(await card.textContent()).toContain('not connected')
+    expect(await card.getByRole('dialog').count()).toBe(0)
     await page.close()
   })
 })

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { request, sessionCookie, signUp } from '../support/http'
+import { activityOf, request, sessionCookie, signUp } from '../support/http'
 import { type ClockServer, startClockServer, startServer, type TestServer } from '../support/server'
 import { startMailbox, type TestMailbox } from '../support/smtp'
 
@@ -42,9 +42,11 @@ describe('email verification by link', () => {
     expect(old.headers.get('location')).toBe(`/verify-email?token=${tokenOf(link)}`)
     expect(await verified(cookie)).toBe(false)
 
+    expect(await activityOf(cookie, app.url)).not.toContain('email_verified')
     const confirmed = await post(app.url, '/api/account/verify-email', { token: tokenOf(link) })
     expect(confirmed.status).toBe(200)
     expect(await verified(cookie)).toBe(true)
+    expect(await activityOf(cookie, app.url)).toContain('email_verified')
 
     const again = await post(app.url, '/api/account/verify-email', { token: tokenOf(link) })
     expect(again.status).toBe(400)
@@ -120,7 +122,9 @@ describe('password reset by link', () => {
     expect((await post(app.url, '/api/auth/reset-password', { token: tokenOf(link), newPassword: 'reset and renewed' })).status).toBe(200)
     expect((await request('/api/me', { base: app.url, cookie })).status).toBe(401)
     expect((await post(app.url, '/api/auth/sign-in/email', { email, password })).status).toBe(401)
-    expect((await post(app.url, '/api/auth/sign-in/email', { email, password: 'reset and renewed' })).status).toBe(200)
+    const renewed = await post(app.url, '/api/auth/sign-in/email', { email, password: 'reset and renewed' })
+    expect(renewed.status).toBe(200)
+    expect((await activityOf(sessionCookie(renewed)!, app.url)).slice(0, 3)).toEqual(['sign_in', 'sign_in_failed', 'password_reset'])
 
     const again = await post(app.url, '/api/auth/reset-password', { token: tokenOf(link), newPassword: 'once more please' })
     expect(again.status).toBe(400)

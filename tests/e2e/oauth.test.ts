@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { OAuth2Server } from 'oauth2-mock-server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { request, sessionCookie, signUp } from '../support/http'
+import { activityOf, database, request, sessionCookie, signUp } from '../support/http'
 import { freePort, startServer, type TestServer } from '../support/server'
 
 // A real OpenID Connect provider on loopback (discovery, JWKS, authorize, token, userinfo), and
@@ -79,7 +79,12 @@ const me = async (cookie?: string) => {
   const response = await request('/api/me', { base: app.url, cookie })
   return response.status === 200 ? (await response.json()).data : null
 }
-const providersOf = async (cookie: string) => (await (await request('/api/auth/list-accounts', { base: app.url, cookie })).json() as { providerId: string }[]).map(a => a.providerId).sort()
+const accountsOf = async (cookie: string) => await (await request('/api/auth/list-accounts', { base: app.url, cookie })).json() as { id: string, providerId: string }[]
+const providersOf = async (cookie: string) => (await accountsOf(cookie)).map(a => a.providerId).sort()
+const unlink = async (cookie: string, providerId: string) => {
+  const account = (await accountsOf(cookie)).find(a => a.providerId === providerId)!
+  return request('/api/auth/unlink-account', { base: app.url, method: 'POST', cookie, body: JSON.stringify({ accountId: account.id }) })
+}
 
 describe('OpenID Connect sign-in (OIDC_ISSUER)', () => {
   it('is offered on /login as "Continue with <OIDC_NAME>", beside "Continue with Google" when GOOGLE_CLIENT_ID is set; a server without them offers nothing', async () => {
@@ -109,6 +114,10 @@ describe('OpenID Connect sign-in (OIDC_ISSUER)', () => {
     const user = await me(session)
     expect(user).toMatchObject({ email: identity.email, name: 'Sso User' })
     expect(await providersOf(session!)).toEqual(['oidc'])
+    // Recorded like any sign-up and sign-in, with the provider (not as a link).
+    const audit = await database(sql => sql.all<{ type: string, detail: string, ipAddress: string }>('SELECT "type", "detail", "ipAddress" FROM "audit_event" WHERE "userId" = ? ORDER BY "createdAt", "id"', [user.id]), app.databaseUrl)
+    expect(audit.map(e => [e.type, JSON.parse(e.detail).provider])).toEqual([['sign_up', 'oidc'], ['sign_in', 'oidc']])
+    expect(audit[1]!.ipAddress).toBe('127.0.0.1')
   })
 
   it('a callback whose state does not match the one this browser started is refused: back to /login, no session', async () => {
@@ -149,13 +158,31 @@ describe('OpenID Connect sign-in (OIDC_ISSUER)', () => {
     expect(refused.session).toBeUndefined()
     expect(await providersOf(owner.cookie)).toEqual(['credential'])
 
+    expect(await activityOf(owner.cookie, app.url)).not.toContain('account_linked')
     const linked = await roundTrip('/api/auth/link-social', { provider: 'oidc', callbackURL: '/account/security', errorCallbackURL: '/account/security' }, new Jar(owner.cookie))
     expect(linked.location).toBe('/account/security')
     expect(await providersOf(owner.cookie)).toEqual(['credential', 'oidc'])
+    expect(await activityOf(owner.cookie, app.url)).toContain('account_linked')
 
     const signedIn = await signInWithOidc()
     expect(signedIn.location).toBe('/dashboard')
     expect((await me(signedIn.session)).id).toBe((await me(owner.cookie)).id)
+    expect((await activityOf(owner.cookie, app.url))[0]).toBe('sign_in')
+
+    // Disconnecting it: the provider no longer signs in to this account, the password still does.
+    expect((await unlink(owner.cookie, 'oidc')).status).toBe(200)
+    expect(await providersOf(owner.cookie)).toEqual(['credential'])
+    expect(await activityOf(owner.cookie, app.url)).toContain('account_unlinked')
+    expect((await signInWithOidc()).location).toBe('/login?error=account_not_linked')
+  })
+
+  it('the only way an account signs in cannot be disconnected, with a clear 400', async () => {
+    identity = someone()
+    const { session } = await signInWithOidc()
+    const refused = await unlink(session!, 'oidc')
+    expect(refused.status).toBe(400)
+    expect(await refused.json()).toMatchObject({ code: 'FAILED_TO_UNLINK_LAST_ACCOUNT', message: 'This is the only way you can sign in to this account, so it cannot be disconnected.' })
+    expect(await providersOf(session!)).toEqual(['oidc'])
   })
 
   it('an identity with another email cannot be linked to an account', async () => {

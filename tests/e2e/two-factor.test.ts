@@ -1,6 +1,6 @@
 import * as OTPAuth from 'otpauth'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { database, request, sessionCookie, signUp } from '../support/http'
+import { activityOf, database, request, sessionCookie, signUp } from '../support/http'
 import { type ClockServer, startClockServer } from '../support/server'
 
 let app: ClockServer
@@ -71,6 +71,7 @@ describe('two-factor sign-in (TOTP)', () => {
     expect(on.status).toBe(200)
     cookie = newSession(on)!
     expect(await me()).toBe(true)
+    expect(await activityOf(cookie, app.url)).toContain('two_factor_enabled')
 
     const [row] = await database(sql => sql.all<{ secret: string, backupCodes: string }>('SELECT t."secret", t."backupCodes" FROM "twoFactor" t JOIN "user" u ON u."id" = t."userId" WHERE u."email" = ?', [user.email]), app.databaseUrl)
     expect(row!.secret).not.toContain(totp.secret.base32)
@@ -126,7 +127,11 @@ describe('two-factor sign-in (TOTP)', () => {
   it('turning it off needs the password; then sign-in needs only the password', async () => {
     const { email, password, cookie } = await enrolled()
     expect((await post('/api/auth/two-factor/disable', { password: 'not my password' }, cookie)).status).toBe(400)
-    expect((await post('/api/auth/two-factor/disable', { password }, cookie)).status).toBe(200)
+    expect(await activityOf(cookie, app.url)).not.toContain('two_factor_disabled')
+    const off = await post('/api/auth/two-factor/disable', { password }, cookie)
+    expect(off.status).toBe(200)
+    // Turning it off renews the session too.
+    expect(await activityOf(newSession(off)!, app.url)).toContain('two_factor_disabled')
     const signedIn = await post('/api/auth/sign-in/email', { email, password })
     expect(signedIn.status).toBe(200)
     expect(newSession(signedIn)).toBeDefined()

@@ -46,6 +46,13 @@ export async function signUp(base?: string, email = `user-${randomUUID()}@exampl
   return { email, password, response, cookie }
 }
 
+/** The types of a user's security activity (/api/account/events, newest first), as they see it. */
+export async function activityOf(cookie: string, base?: string): Promise<string[]> {
+  const response = await request('/api/account/events', { base, cookie })
+  if (response.status !== 200) throw new Error(`activity failed: ${response.status} ${await response.text()}`)
+  return ((await response.json()).data as { type: string }[]).map(e => e.type)
+}
+
 /** A session cookie of the shared server's administrator (ADMIN_EMAIL), creating the account on first use. */
 export async function adminCookie() {
   const password = 'administrator passphrase'
