@@ -1,4 +1,13 @@
 import type { H3Event } from 'h3'
+import { setTimeout as sleep } from 'node:timers/promises'
+
+/**
+ * Requests whose answer must not tell whether an address has an account. A known address costs
+ * more (a token is stored, a mail composed and sent after the answer), so they all answer no
+ * sooner than ACCOUNT_BLIND_ANSWER_MS after they arrived: longer than that work takes.
+ */
+const ACCOUNT_BLIND_PATHS = new Set(['/api/auth/request-password-reset', '/api/auth/send-verification-email', '/api/auth/email-otp/send-verification-otp'])
+export const ACCOUNT_BLIND_ANSWER_MS = 250
 
 /**
  * Hands a request to better-auth, and keeps session tokens out of JSON bodies: the HttpOnly
@@ -12,6 +21,7 @@ export async function handleAuthRequest(event: H3Event) {
     return sendRedirect(event, `/verify-email?token=${encodeURIComponent(String(getQuery(event).token ?? ''))}`, 302)
   }
   // SESSION_MAX_AGE holds on better-auth's own routes too: an over-age session is ended first.
+  const arrived = performance.now()
   if (readSignedCookie(event.headers)) await getAuthSession(event)
   const path = event.path.split('?')[0]!
   const settle = await checkAccountLimit(event, path)
@@ -20,6 +30,7 @@ export async function handleAuthRequest(event: H3Event) {
   const response = await useServerAuth().handler(request)
   await settle(response.status)
   if (response.status === 429) await refuseTooMany(event, response)
+  if (ACCOUNT_BLIND_PATHS.has(path)) await sleep(Math.max(0, arrived + ACCOUNT_BLIND_ANSWER_MS - performance.now()))
   // CORS (server/middleware/cors.ts) exposes headers too: keep ours beside better-auth's.
   const exposed = getResponseHeader(event, 'access-control-expose-headers')
   if (exposed) {
