@@ -4,7 +4,7 @@ import { getSessionFromCtx } from 'better-auth/api'
 export type AuditType = 'sign_up' | 'sign_in' | 'sign_in_failed' | 'sign_out' | 'session_revoked'
   | 'other_sessions_revoked' | 'all_sessions_revoked' | 'password_changed' | 'account_deleted'
   | 'user_banned' | 'user_unbanned' | 'role_changed' | 'password_reset' | 'email_verified'
-  | 'two_factor_enabled' | 'two_factor_disabled' | 'account_linked' | 'account_unlinked'
+  | 'two_factor_enabled' | 'two_factor_disabled' | 'backup_codes_replaced' | 'account_linked' | 'account_unlinked'
 
 interface AuditEntry {
   type: AuditType
@@ -46,6 +46,7 @@ const SESSION_EVENTS: Record<string, AuditType> = {
   '/change-password': 'password_changed',
   '/delete-user': 'account_deleted',
   '/two-factor/disable': 'two_factor_disabled',
+  '/two-factor/generate-backup-codes': 'backup_codes_replaced',
   '/unlink-account': 'account_unlinked',
 }
 

@@ -16,6 +16,7 @@ export const AUDIT_LABELS: Record<string, string> = {
   email_verified: 'Email address confirmed',
   two_factor_enabled: 'Two-factor sign-in turned on',
   two_factor_disabled: 'Two-factor sign-in turned off',
+  backup_codes_replaced: 'New backup codes made',
   account_linked: 'Sign-in provider connected',
   account_unlinked: 'Sign-in provider disconnected',
 }

@@ -25,9 +25,19 @@ describe.skipIf(!launch)('two-factor sign-in in Chromium', () => {
     await card.getByRole('button', { name: 'Turn on two-factor sign-in' }).click()
     const codes = card.getByTestId('backup-codes').getByRole('listitem')
     await expect.poll(() => codes.count()).toBe(10)
+    const first = (await codes.allTextContents()).map(c => c.trim())
     await card.getByRole('button', { name: 'I have saved my backup codes' }).click()
     expect(await card.getByTestId('backup-codes').count()).toBe(0)
     expect(await card.textContent()).toContain('On: signing in asks for a code')
+
+    // New backup codes, once the password is entered again: shown once, none of the old ones.
+    await card.getByLabel('Password').fill(password)
+    await card.getByRole('button', { name: 'Make new backup codes' }).click()
+    await expect.poll(() => codes.count()).toBe(10)
+    expect(await card.textContent()).toContain('New backup codes made. The old ones no longer work.')
+    expect((await codes.allTextContents()).map(c => c.trim()).filter(c => first.includes(c))).toEqual([])
+    await card.getByRole('button', { name: 'I have saved my backup codes' }).click()
+    expect(await card.getByTestId('backup-codes').count()).toBe(0)
 
     // Sign out, then in again: the password is not enough.
     await page.context().clearCookies()

@@ -124,6 +124,37 @@ describe('two-factor sign-in (TOTP)', () => {
     expect(unlocked.status).toBe(200)
   })
 
+  it('a browser trusted at sign-in skips the code next time; any other browser is still asked', async () => {
+    const { email, password, totp } = await enrolled()
+    const trusted = await post('/api/auth/two-factor/verify-totp', { code: codeNow(totp), trustDevice: true }, await firstFactor(email, password))
+    expect(trusted.status).toBe(200)
+    const trustCookie = trusted.headers.getSetCookie().map(c => c.split(';')[0]!).find(c => c.includes('trust_device') && !c.endsWith('='))
+    expect(trustCookie).toBeDefined()
+
+    const again = await post('/api/auth/sign-in/email', { email, password }, trustCookie)
+    expect(again.status).toBe(200)
+    expect(await again.json()).not.toHaveProperty('twoFactorRedirect')
+    expect(newSession(again)).toBeDefined()
+    await firstFactor(email, password)
+  })
+
+  it('new backup codes need the password and replace the old ones', async () => {
+    const { email, password, cookie, backupCodes: old } = await enrolled()
+    const refused = await post('/api/auth/two-factor/generate-backup-codes', { password: 'not my password' }, cookie)
+    expect(refused.status).toBe(400)
+    const made = await post('/api/auth/two-factor/generate-backup-codes', { password }, cookie)
+    expect(made.status).toBe(200)
+    const { backupCodes } = await made.json() as { backupCodes: string[] }
+    expect(backupCodes).toHaveLength(10)
+    expect(backupCodes.filter(code => old.includes(code))).toEqual([])
+    expect(await activityOf(cookie, app.url)).toContain('backup_codes_replaced')
+
+    expect((await post('/api/auth/two-factor/verify-backup-code', { code: old[0] }, await firstFactor(email, password))).status).toBe(401)
+    const signedIn = await post('/api/auth/two-factor/verify-backup-code', { code: backupCodes[0] }, await firstFactor(email, password))
+    expect(signedIn.status).toBe(200)
+    expect(newSession(signedIn)).toBeDefined()
+  })
+
   it('turning it off needs the password; then sign-in needs only the password', async () => {
     const { email, password, cookie } = await enrolled()
     expect((await post('/api/auth/two-factor/disable', { password: 'not my password' }, cookie)).status).toBe(400)
