@@ -44,6 +44,13 @@ describe('dependencies that go away and come back', () => {
       expect(await status('/api/me', again.cookie!)).toBe(200)
       expect(await status('/api/sessions', again.cookie!)).toBe(200)
     }
+    // Per-account limits hold in this instance's memory meanwhile: one sign-in code a minute.
+    const askForCode = () => request('/api/auth/email-otp/send-verification-otp', { method: 'POST', base: app.url, body: JSON.stringify({ email: user.email, type: 'sign-in' }) })
+    expect((await askForCode()).status).toBe(200)
+    const tooSoon = await askForCode()
+    expect(tooSoon.status).toBe(429)
+    expect(Number(tooSoon.headers.get('retry-after'))).toBeGreaterThan(50)
+    expect((await tooSoon.json()).message).toMatch(/^A code was sent less than a minute ago/)
     expect(logLines(/\[redis\].*lost/)).toHaveLength(1)
 
     await redis.start()
