@@ -75,6 +75,7 @@ function createAuth() {
       // Generates the OpenAPI schema behind /api/reference (development only; see handleAuthRequest).
       openAPI({ disableDefaultReference: true }),
       bearer({ requireSignature: true }),
+      reauthenticate(),
       // One OpenID Connect provider from OIDC_ISSUER (discovery, PKCE); none without it.
       genericOAuth({ config: oidcConfig(env) }),
       // TOTP second factor: enrolled on /account/security (secret and backup codes encrypted at rest).

@@ -1,3 +1,4 @@
+import * as OTPAuth from 'otpauth'
 import { describe, expect, it } from 'vitest'
 import { SESSION_EXPIRES_IN } from '../support/config'
 import { COOKIE, request, sessionCookie, sessionsOf, setSessionTimes, signUp } from '../support/http'
@@ -94,6 +95,28 @@ describe('freshness: ending other sessions needs a recent sign-in', () => {
     expect((await request('/api/me', { cookie })).status).toBe(401) // the old session is gone
     expect(await sessionsOf(email)).toEqual([expect.objectContaining({ ipAddress: '127.0.0.1' })])
     expect((await request('/api/sessions/revoke-others', { method: 'POST', cookie: fresh })).status).toBe(200)
+  })
+
+  it('re-authentication keeps a two-factor user signed in: the password is enough, the session is swapped, not ended', async () => {
+    const { email, password, cookie: first } = await signUp()
+    const post = (path: string, body: object, cookie: string) => request(path, { method: 'POST', cookie, body: JSON.stringify(body) })
+    const enable = await post('/api/auth/two-factor/enable', { password }, first)
+    const totp = OTPAuth.URI.parse((await enable.json()).totpURI) as OTPAuth.TOTP
+    const cookie = sessionCookie(await post('/api/auth/two-factor/verify-totp', { code: totp.generate() }, sessionCookie(enable) ?? first))!
+    const [row] = await sessionsOf(email)
+    await setSessionTimes(row!.id, { createdAt: ago(FRESH_AGE + 60_000) })
+    expect((await post('/api/sessions/revoke-others', {}, cookie)).status).toBe(403)
+
+    expect((await post('/api/sessions/reauthenticate', { password: 'not it' }, cookie)).status).toBe(403)
+    const right = await post('/api/sessions/reauthenticate', { password }, cookie)
+    expect(right.status).toBe(200)
+    const fresh = sessionCookie(right)!
+    expect((await request('/api/me', { cookie: fresh })).status).toBe(200)
+    expect((await request('/api/me', { cookie })).status).toBe(401)
+    expect(await sessionsOf(email)).toHaveLength(1)
+    expect((await post('/api/sessions/revoke-others', {}, fresh)).status).toBe(200)
+    // better-auth's side of it is for the server only.
+    expect((await post('/api/auth/reauthenticate', { password }, fresh)).status).toBe(404)
   })
 
   it('refuses an empty password with 400', async () => {
