@@ -46,6 +46,25 @@ describe.skipIf(!launch)('/account/sessions in Chromium', () => {
     await page.close()
   })
 
+  it('"Sign in again" (for an account without a password) signs out, then brings a fresh sign-in back to the page', async () => {
+    const { page, email } = await userWithPhone()
+    const browserSession = (await sessionsOf(email)).find(s => !s.userAgent?.includes('iPhone'))!
+    await setSessionTimes(browserSession.id, { createdAt: new Date(Date.now() - 2 * 86400_000) })
+    await page.goto(url('/account/sessions'), { waitUntil: 'hydration' })
+    await page.getByRole('button', { name: 'Sign out of all other devices' }).click()
+    await page.getByRole('dialog', { name: 'Confirm it\'s you' }).getByRole('button', { name: 'Sign in again' }).click()
+    await page.waitForURL(u => u.pathname === '/login' && u.searchParams.get('redirect') === '/account/sessions')
+    expect((await sessionsOf(email)).map(s => s.id)).not.toContain(browserSession.id)
+
+    await page.getByLabel('Email').fill(email)
+    await page.getByLabel('Password').fill(password)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.waitForURL(u => u.pathname === '/account/sessions')
+    await page.getByRole('button', { name: 'Sign out of all other devices' }).click()
+    await expect.poll(() => page.getByRole('status').textContent()).toBe('Signed out of all other devices.')
+    await page.close()
+  })
+
   it('lists this browser and a phone, ends the phone\'s session, then signs out everywhere', async () => {
     const { page, base, phone } = await userWithPhone()
     await page.goto(url('/account/sessions'), { waitUntil: 'hydration' })
