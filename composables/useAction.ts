@@ -28,7 +28,7 @@ export function useAction() {
     }
     catch (error) {
       if (NEEDS_REAUTH.has(errorCode(error) ?? '')) awaitingReauth.value = () => run(key, action, done, options)
-      else failure.value = errorMessage(error, 'That did not work. Please try again.')
+      else failure.value = failureMessage(error, 'That did not work. Please try again.')
     }
     finally {
       busy.value = null

@@ -2,7 +2,8 @@ import type { z } from 'zod'
 
 /**
  * Form state for a zod schema: values, field errors, and `state` (server error, pending, succeeded).
- * `submit(action)` validates first and never runs `action` on invalid input.
+ * `submit(action, fallback)` validates first and never runs `action` on invalid input; a failure
+ * shows the server's message, or `fallback` when a request failed without one.
  */
 export function useForm<S extends z.ZodObject>(schema: S, initial: z.input<S>) {
   const values = reactive({ ...initial }) as z.input<S>
@@ -11,7 +12,7 @@ export function useForm<S extends z.ZodObject>(schema: S, initial: z.input<S>) {
   const pending = ref(false)
   const succeeded = ref(false)
 
-  async function submit(action: (data: z.output<S>) => Promise<void>) {
+  async function submit(action: (data: z.output<S>) => Promise<void>, fallback = 'Something went wrong. Please try again.') {
     error.value = ''
     const parsed = schema.safeParse(values)
     fieldErrors.value = parsed.success
@@ -24,7 +25,7 @@ export function useForm<S extends z.ZodObject>(schema: S, initial: z.input<S>) {
       succeeded.value = true
     }
     catch (e) {
-      error.value = e instanceof Error ? e.message : 'Something went wrong. Please try again.'
+      error.value = failureMessage(e, fallback)
     }
     finally {
       pending.value = false

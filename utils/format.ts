@@ -16,3 +16,11 @@ export function errorCode(error: unknown): string | undefined {
 export function errorMessage(error: unknown, fallback: string): string {
   return (error as FetchError<{ message?: string }> | undefined)?.data?.message || fallback
 }
+
+/**
+ * What a failed action tells people: the server's `{ message }`, else the message of an error the
+ * app threw itself, else `fallback` (a request that failed without one, or anything else).
+ */
+export function failureMessage(error: unknown, fallback: string): string {
+  return errorMessage(error, '') || (error instanceof Error && error.name !== 'FetchError' && error.message) || fallback
+}

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import type { H3Event } from 'h3'
 import mailchecker from 'mailchecker'
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible'
@@ -68,7 +67,7 @@ export async function checkAccountLimit(event: H3Event, path: string): Promise<(
   const body = await readRawBody(event).then(raw => JSON.parse(raw ?? '{}'), () => undefined) as { email?: unknown } | undefined
   if (typeof body?.email !== 'string' || !body.email.includes('@')) return async () => {}
   // Hashed: the limiter's keys (in Redis, say) name no one.
-  const key = createHash('sha256').update(body.email.trim().toLowerCase()).digest('base64url')
+  const key = digest(body.email.trim().toLowerCase())
   const limiter = limiterFor(path, rule)
   if (rule.count === 'attempts') {
     await limiter.consume(key).catch((refusal: unknown) => refusal instanceof RateLimiterRes ? tooManyRequests(event, refusal.msBeforeNext / 1000, rule.message) : undefined)

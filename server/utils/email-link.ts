@@ -1,6 +1,4 @@
-import { createHash } from 'node:crypto'
-
-const usedKey = (token: string) => `used-email-link:${createHash('sha256').update(token).digest('base64url')}`
+const usedKey = (token: string) => `used-email-link:${digest(token)}`
 
 /** Throws 400 if this emailed link was used before. */
 export async function assertLinkUnused(token: string) {

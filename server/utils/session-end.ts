@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import type { H3Event } from 'h3'
 import { tryGetCurrentAuthEndpointContext } from '@better-auth/core/context'
 import { constantTimeEqual, makeSignature } from 'better-auth/crypto'
@@ -12,7 +12,7 @@ export const REVOKED_SESSION = 'revoked-session'
 /** How long a reason is kept at least: long enough for an open tab or a returning browser to ask. */
 const KEEP_MS = 3600_000
 
-const keyOf = (token: string) => PREFIX + createHash('sha256').update(token).digest('base64url')
+const keyOf = (token: string) => PREFIX + digest(token)
 
 /**
  * Why a session ended, judged as it is deleted: its lifetime ran out, an administrator ended it
