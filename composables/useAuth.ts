@@ -37,8 +37,8 @@ export interface UseAuth {
   signIn: (input: SignInInput) => Promise<'signed-in' | 'two-factor'>
   /** Completes a sign-in with a code from the authenticator app or a backup code; throws an Error with a readable message. */
   verifyTwoFactor: (input: TwoFactorCodeInput) => Promise<void>
-  /** Signs in with an emailed one-time code; throws an Error with a readable message. */
-  signInWithCode: (input: SignInCodeInput) => Promise<void>
+  /** Signs in with an emailed one-time code: 'two-factor' when a second factor must follow; throws an Error with a readable message. */
+  signInWithCode: (input: SignInCodeInput) => Promise<'signed-in' | 'two-factor'>
   /** Creates an account and signs it in: false when the address must be confirmed first (EMAIL_VERIFICATION=required). Throws an Error with a readable message. */
   signUp: (input: SignUpInput) => Promise<boolean>
   /** Ends the session on the server and forgets it here. */
@@ -99,9 +99,11 @@ export function useAuth(): UseAuth {
       tellOtherTabs({ type: 'signed-in' })
     },
     async signInWithCode(input) {
-      await post('/api/auth/sign-in/email-otp', SignInCodeSchema.parse(input), 'Sign-in failed. Please try again.')
+      const answer = await post('/api/auth/sign-in/email-otp', SignInCodeSchema.parse(input), 'Sign-in failed. Please try again.')
+      if ((answer as { twoFactorRedirect?: boolean } | undefined)?.twoFactorRedirect) return 'two-factor'
       await fetchSession()
       tellOtherTabs({ type: 'signed-in' })
+      return 'signed-in'
     },
     async signUp(input) {
       await post('/api/auth/sign-up/email', SignUpSchema.parse(input), 'Registration failed. Please try again.')

@@ -6,12 +6,15 @@ const OAUTH_ERRORS: Record<string, string> = {
   please_restart_the_process: 'That sign-in could not be verified (it was started in another browser or took too long). Please try again.',
   DISPOSABLE_EMAIL: 'Addresses from disposable email services cannot be used.',
   email_doesn_t_match: 'That provider account has a different email address from yours, so it cannot be connected.',
+  invalid_redirect: 'That sign-in link pointed away from this site, so it was not followed. Please sign in here.',
 }
 
-/** Sign-in and account linking through the OAuth providers the server offers. */
+/** Sign-in and account linking through the OAuth providers the server offers (and whether it mails codes and links). */
 export function useOAuth() {
   const { data } = useFetch('/api/providers', { key: 'auth:providers' })
   const providers = computed<OAuthProvider[]>(() => data.value?.data ?? [])
+  /** Whether the server can send mail: without it there are no sign-in codes or reset links to offer. */
+  const mail = computed(() => data.value?.mail ?? true)
 
   /** Leaves for the provider; it sends the browser back to `callbackURL` (or to `errorURL?error=`). */
   async function start(provider: OAuthProvider, mode: 'sign-in' | 'link', callbackURL: string, errorURL: string) {
@@ -31,5 +34,5 @@ export function useOAuth() {
     ? OAUTH_ERRORS[code] ?? 'Sign-in with that provider did not complete. Please try again.'
     : undefined
 
-  return { providers, start, errorText }
+  return { providers, mail, start, errorText }
 }

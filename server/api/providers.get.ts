@@ -1,5 +1,6 @@
-/** The OAuth providers this server offers for sign-in (for the buttons on /login). */
+/** The OAuth providers this server offers for sign-in (for the buttons on /login), and whether it can send mail (codes, reset links). */
 export default defineEventHandler(() => ({
   success: true as const,
   data: oauthProviders(),
+  mail: mailAvailable(),
 }))

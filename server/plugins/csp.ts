@@ -7,6 +7,10 @@ import { randomBytes } from 'node:crypto'
  * Vite's client needs inline scripts and its websocket.
  */
 export default defineNitroPlugin((nitro) => {
+  // Nuxt's renderer names itself on every page; nothing gains from knowing it.
+  nitro.hooks.hook('render:response', (response) => {
+    delete response.headers?.['x-powered-by']
+  })
   if (import.meta.dev) return
   nitro.hooks.hook('render:html', (html, { event }) => {
     const nonce = randomBytes(16).toString('base64')

@@ -2,6 +2,7 @@
 export default defineNitroPlugin(() => {
   try {
     useEnv()
+    if (!mailAvailable()) console.warn('[mail] SMTP_URL is not set: password reset, sign-in codes, address confirmation and new-device notices are off.')
   }
   catch (error) {
     if (!(error instanceof ConfigError)) throw error

@@ -7,19 +7,16 @@ const BusMessage = z.object({
   sessionIds: z.array(z.string()).optional(),
   userId: z.string().optional(),
   userIds: z.array(z.string()).optional(),
-  token: z.string().optional(),
 })
 
 /** Parses a bus message into what to evict; null for a malformed one or our own. */
 function eviction(payload: string) {
   const parsed = BusMessage.safeParse(JSON.parse(payload))
   if (!parsed.success || parsed.data.from === INSTANCE_ID) return null
-  const { from, sessionId, sessionIds = [], userId, userIds = [], token } = parsed.data
-  // Messages from PostgreSQL's trigger carry no sender: the change went around better-auth.
+  const { from, sessionId, sessionIds = [], userId, userIds = [] } = parsed.data
+  // Messages from PostgreSQL's trigger carry no sender: the change may have gone around better-auth.
   const direct = from === undefined
-  // A trigger message names a session (and its user) or, for a user change, only the user.
-  if (sessionId) return { sessionIds: [sessionId, ...sessionIds], userIds, token, direct }
-  return { sessionIds, userIds: userId ? [userId, ...userIds] : userIds, token, direct }
+  return { sessionIds: sessionId ? [sessionId, ...sessionIds] : sessionIds, userIds: userId ? [userId, ...userIds] : userIds, direct }
 }
 
 /** Removes the Redis copies of a user's sessions, which embed the user (role, ban) as it was. */
@@ -46,10 +43,10 @@ export default defineNitroPlugin((nitro) => {
       const target = eviction(payload)
       if (!target) return
       cache.evict(target)
-      // A row changed behind better-auth's back still has a copy in secondary storage: remove it.
-      if (!target.direct) return
-      if (target.token) useRedis()?.del(`${REDIS_KEY_PREFIX}${target.token}`).catch(() => {})
-      else dropUserSessionCopies(target.userIds)
+      // A row changed behind better-auth's back still has a copy in secondary storage: remove its
+      // user's (the message names no token, so every copy of that user's sessions goes).
+      // Evicted again once they are gone: a request in between may have re-cached a stale copy.
+      if (target.direct) dropUserSessionCopies(target.userIds).then(() => cache.evict(target), () => {})
     }
     catch {
       console.warn('[revocation] ignored a malformed message')

@@ -1,44 +1,19 @@
 import type { H3Event } from 'h3'
 import mailchecker from 'mailchecker'
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible'
-
-/**
- * Per-account limits on the auth routes, keyed by the email a request names (per-IP limits are
- * better-auth's own). `failures` counts only refused attempts and a success clears them, so the
- * owner is not locked out by their own sign-ins; `attempts` counts every request.
- */
-interface AccountRule {
-  points: number
-  duration: number
-  count: 'failures' | 'attempts'
-  /** A product rule rather than an abuse limit: holds even with RATE_LIMIT=false. */
-  always?: boolean
-  /** The refusal, given the wait in words. */
-  message?: (wait: string) => string
-}
-
-export const ACCOUNT_RULES: Record<string, AccountRule> = {
-  '/api/auth/sign-in/email': { points: 5, duration: 15 * 60, count: 'failures' },
-  '/api/auth/sign-up/email': { points: 3, duration: 3600, count: 'attempts' },
-  '/api/auth/request-password-reset': { points: 3, duration: 3600, count: 'attempts' },
-  '/api/auth/send-verification-email': { points: 3, duration: 3600, count: 'attempts' },
-  '/api/auth/email-otp/send-verification-otp': {
-    points: 1, duration: 60, count: 'attempts', always: true,
-    message: wait => `A code was sent less than a minute ago. You can ask for a new one in ${wait}.`,
-  },
-}
+import type { Limit, Route } from '../auth/route-table'
 
 const limiters = new Map<string, RateLimiterAbstract>()
 
-/** One limiter per rule: in Redis when configured (shared by every instance), in memory while Redis is down. */
-function limiterFor(path: string, rule: AccountRule): RateLimiterAbstract {
-  let limiter = limiters.get(path)
+/** One limiter per named limit: in Redis when configured (shared by every instance), in memory while Redis is down. */
+function limiterFor(limit: Limit): RateLimiterAbstract {
+  let limiter = limiters.get(limit.name)
   if (!limiter) {
-    const options = { keyPrefix: `account-limit:${path}`, points: rule.points, duration: rule.duration }
+    const options = { keyPrefix: `limit:${limit.name}`, points: limit.points, duration: limit.duration }
     const redis = useRedis()
     const memory = new RateLimiterMemory(options)
     limiter = redis ? new RateLimiterRedis({ ...options, storeClient: redis, insuranceLimiter: memory }) : memory
-    limiters.set(path, limiter)
+    limiters.set(limit.name, limiter)
   }
   return limiter
 }
@@ -57,27 +32,30 @@ export function tooManyRequests(event: H3Event, seconds: number, message = (wait
   throw createError({ statusCode: 429, message: message(waitText(wait)), data: { code: 'RATE_LIMITED' } })
 }
 
+/** What names the account and the client of a request, for its limits; a missing key skips that limit. */
+export interface LimitKeys { 'ip'?: string, 'email'?: string, 'user'?: string, 'second-factor'?: string }
+
 /**
- * Checks the account limit of an auth request before better-auth sees it (429 when used up), and
- * returns what to do with its outcome. Requests that name no email pass untouched.
+ * Takes one point of every limit of `route` (429 when one is used up: nothing runs) and, once the
+ * response has gone, settles the `failures` ones by its status: a success clears the account's
+ * count, a server error gives the point back, any other refusal keeps it. Taken before the attempt,
+ * so parallel guesses cannot all pass a check made before any of them failed.
  */
-export async function checkAccountLimit(event: H3Event, path: string): Promise<(status: number) => Promise<void>> {
-  const rule = ACCOUNT_RULES[path]
-  if (!rule || event.method !== 'POST' || !(rule.always || useEnv().RATE_LIMIT)) return async () => {}
-  const body = await readRawBody(event).then(raw => JSON.parse(raw ?? '{}'), () => undefined) as { email?: unknown } | undefined
-  if (typeof body?.email !== 'string' || !body.email.includes('@')) return async () => {}
-  // Hashed: the limiter's keys (in Redis, say) name no one.
-  const key = digest(body.email.trim().toLowerCase())
-  const limiter = limiterFor(path, rule)
-  if (rule.count === 'attempts') {
-    await limiter.consume(key).catch((refusal: unknown) => refusal instanceof RateLimiterRes ? tooManyRequests(event, refusal.msBeforeNext / 1000, rule.message) : undefined)
-    return async () => {}
-  }
-  const used = await limiter.get(key).catch(() => null)
-  if (used && used.consumedPoints >= rule.points) tooManyRequests(event, used.msBeforeNext / 1000, rule.message)
-  return async (status) => {
-    if (status === 401) await limiter.penalty(key).catch(() => {})
-    else if (status < 400) await limiter.delete(key).catch(() => {})
+export async function applyLimits(event: H3Event, route: Route, keys: LimitKeys) {
+  const on = useEnv().RATE_LIMIT
+  for (const limit of route.limits ?? []) {
+    const raw = keys[limit.per]
+    if (!raw || !(on || limit.always)) continue
+    // Hashed: the limiter's keys (in Redis, say) name no one.
+    const key = digest(raw.trim().toLowerCase())
+    const limiter = limiterFor(limit)
+    await limiter.consume(key).catch((refusal: unknown) => refusal instanceof RateLimiterRes ? tooManyRequests(event, refusal.msBeforeNext / 1000, limit.message && (wait => limit.message!(wait, mailAvailable()))) : undefined)
+    if (limit.count !== 'failures') continue
+    event.node.res.once('finish', () => {
+      const status = event.node.res.statusCode
+      if (status < 400) limiter.delete(key).catch(() => {})
+      else if (status >= 500) limiter.reward(key, 1).catch(() => {})
+    })
   }
 }
 
@@ -88,4 +66,9 @@ export function isDisposableEmail(email: string): boolean {
   const list = mailchecker.blacklist()
   const labels = email.slice(email.lastIndexOf('@') + 1).toLowerCase().split('.')
   return labels.some((_, i) => list.has(labels.slice(i).join('.')))
+}
+
+/** Forgets an account's count under a named limit (a password reset ends a password lock). */
+export async function clearLimit(limit: Limit, raw: string) {
+  await limiterFor(limit).delete(digest(raw.trim().toLowerCase())).catch(() => {})
 }

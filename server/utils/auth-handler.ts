@@ -1,5 +1,6 @@
 import type { H3Event } from 'h3'
 import { setTimeout as sleep } from 'node:timers/promises'
+import type { Route } from '../auth/route-table'
 
 /**
  * Requests whose answer must not tell whether an address has an account. A known address costs
@@ -14,24 +15,23 @@ export const ACCOUNT_BLIND_ANSWER_MS = 250
  * cookie is the only place they live.
  */
 export async function handleAuthRequest(event: H3Event) {
-  if (!import.meta.dev && event.path.startsWith('/api/auth/open-api/')) throw createError({ statusCode: 404, message: 'Not found' })
+  // Declared in the route table, and its policy applied, by server/middleware/2.policy.ts.
+  const route = event.context.route!
+  const path = event.path.split('?')[0]!
   // A GET never changes state: an emailed link opens a page that confirms with a POST (mail scanners
   // that prefetch links confirm nothing). Old-style links to better-auth's GET land on that page.
-  if (event.path.startsWith('/api/auth/verify-email')) {
+  if (path === '/api/auth/verify-email') {
     return sendRedirect(event, `/verify-email?token=${encodeURIComponent(String(getQuery(event).token ?? ''))}`, 302)
   }
   // SESSION_MAX_AGE holds on better-auth's own routes too: an over-age session is ended first.
   const arrived = performance.now()
   if (readSignedCookie(event.headers)) await getAuthSession(event)
-  const path = event.path.split('?')[0]!
-  const settle = await checkAccountLimit(event, path)
   const request = toWebRequest(event)
   authHeaders(event, request.headers)
   const response = await useServerAuth().handler(request)
-  await settle(response.status)
   if (response.status === 429) await refuseTooMany(event, response)
   if (ACCOUNT_BLIND_PATHS.has(path)) await sleep(Math.max(0, arrived + ACCOUNT_BLIND_ANSWER_MS - performance.now()))
-  // CORS (server/middleware/cors.ts) exposes headers too: keep ours beside better-auth's.
+  // CORS (server/middleware/1.cors.ts) exposes headers too: keep ours beside better-auth's.
   const exposed = getResponseHeader(event, 'access-control-expose-headers')
   if (exposed) {
     const names = new Set([exposed, response.headers.get('access-control-expose-headers')].join(',').split(',').map(h => h.trim()).filter(Boolean))
@@ -39,12 +39,69 @@ export async function handleAuthRequest(event: H3Event) {
   }
   // Every auth answer concerns a session, except the public keys, which may be cached a while (a
   // retired key stays published for JWKS_GRACE_PERIOD; an unknown key id makes a verifier refetch).
-  // A successful sign-out also wipes what the browser kept.
   response.headers.set('cache-control', path === '/api/auth/jwks' && response.ok ? 'public, max-age=300' : 'private, no-store')
-  if (response.ok && path === '/api/auth/sign-out') response.headers.set('clear-site-data', '"cookies", "storage"')
-  const clear = response.ok ? response : await rewriteJson(response, withClearMessage)
-  // /token answers a JWT, made for handing out; every other `token` in a body is a session token.
-  return path === '/api/auth/token' ? clear : rewriteJson(clear, stripTokens)
+  // A successful sign-out wipes what the browser kept, but not its cookies: "trust this browser" must survive.
+  if (response.ok && path === '/api/auth/sign-out') response.headers.set('clear-site-data', '"storage"')
+  // The app's own pages hold the HttpOnly cookie; a session token in a header is for other clients only.
+  if (sameOriginBrowser(event)) response.headers.delete('set-auth-token')
+  keepRedirectOnSite(response, route)
+  if (path.startsWith('/api/auth/callback/')) await onToSecondFactor(response)
+  const clear = response.ok ? response : await rewriteJson(await withJsonError(response), withClearMessage)
+  const blind = path === '/api/auth/sign-up/email' && useEnv().EMAIL_VERIFICATION === 'required' ? await rewriteJson(clear, sameForAnyAddress) : clear
+  return route.token ? blind : rewriteJson(blind, stripTokens)
+}
+
+/** Whether this request comes from a page of this site in a browser (which keeps its session in the cookie). */
+function sameOriginBrowser(event: H3Event): boolean {
+  const origin = getRequestHeader(event, 'origin')
+  if (origin) return origin === new URL(useEnv().BETTER_AUTH_URL).origin
+  return getRequestHeader(event, 'sec-fetch-site') === 'same-origin'
+}
+
+/**
+ * A redirect from better-auth stays on this site (an OAuth start may go to its provider): any other
+ * target, such as `//evil.com` made from an errorCallbackURL of `/.//evil.com`, becomes /login.
+ */
+function keepRedirectOnSite(response: Response, route: Route) {
+  const location = response.headers.get('location')
+  if (!location || route.offSite) return
+  const site = new URL(useEnv().BETTER_AUTH_URL)
+  const target = URL.canParse(location, site) ? new URL(location, site) : undefined
+  if (target?.origin === site.origin && isSameSitePath(target.pathname + target.search + target.hash)) return
+  response.headers.set('location', '/login?error=invalid_redirect')
+}
+
+/**
+ * A provider's redirect back for an account with two-factor on: no session yet (the plugin's hook
+ * left `{ twoFactorRedirect }` on it), so the browser goes to /login-2fa, then where it was going.
+ */
+async function onToSecondFactor(response: Response) {
+  const location = response.headers.get('location')
+  if (!location || !response.headers.get('content-type')?.includes('application/json')) return
+  const body = await response.clone().json().catch(() => undefined) as { twoFactorRedirect?: boolean } | undefined
+  if (!body?.twoFactorRedirect) return
+  response.headers.set('location', `/login-2fa?redirect=${encodeURIComponent(safeRedirect(location))}`)
+}
+
+/** better-auth's bare refusals (a 404 or 415 with no body) as JSON like every other error. */
+async function withJsonError(response: Response): Promise<Response> {
+  if (response.headers.get('content-type')?.includes('application/json') || response.status < 400) return response
+  const headers = new Headers(response.headers)
+  headers.set('content-type', 'application/json')
+  headers.delete('content-length')
+  const message = response.status === 404 ? 'Not found' : response.statusText || 'Request failed'
+  return new Response(JSON.stringify({ success: false, message }), { status: response.status, statusText: response.statusText, headers })
+}
+
+/**
+ * With EMAIL_VERIFICATION=required a taken address gets a made-up user, which lacks fields a real
+ * one has (`role`): answer only fields both have, so the two cannot be told apart.
+ */
+function sameForAnyAddress(body: unknown): unknown {
+  const { user } = (body ?? {}) as { user?: Record<string, unknown> }
+  if (!user) return body
+  const { id, email, name, image, emailVerified, createdAt, updatedAt } = user
+  return { ...body as object, user: { id, email, name, image: image ?? null, emailVerified, createdAt, updatedAt } }
 }
 
 /** better-auth's 429s as ours: the same JSON and a true Retry-After. */
@@ -86,15 +143,26 @@ async function rewriteJson(response: Response, change: (body: unknown) => unknow
   return new Response(JSON.stringify(changed), { status: response.status, statusText: response.statusText, headers })
 }
 
-/** `body` without `token` at its top level, in `session`, or in list items; the same object if it had none. */
+/** Names under which a body could carry a session or provider token. */
+const TOKEN_KEYS = new Set(['token', 'sessionToken', 'accessToken', 'refreshToken', 'idToken'])
+
+/** `body` without any token, at any depth; the same object if it had none. */
 export function stripTokens(body: unknown): unknown {
   if (Array.isArray(body)) {
     const items = body.map(stripTokens)
     return items.some((item, i) => item !== body[i]) ? items : body
   }
-  if (!body || typeof body !== 'object') return body
-  const { token, session, ...rest } = body as Record<string, unknown>
-  const inner = session === undefined ? undefined : stripTokens(session)
-  if (token === undefined && inner === session) return body
-  return session === undefined ? rest : { ...rest, session: inner }
+  if (!body || typeof body !== 'object' || body instanceof Date) return body
+  let changed = false
+  const kept: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(body)) {
+    if (TOKEN_KEYS.has(key)) {
+      changed = true
+      continue
+    }
+    const inner = stripTokens(value)
+    changed ||= inner !== value
+    kept[key] = inner
+  }
+  return changed ? kept : body
 }

@@ -3,6 +3,9 @@ import { betterAuth } from 'better-auth'
 import { prismaAdapter } from 'better-auth/adapters/prisma'
 import { APIError, createAuthMiddleware } from 'better-auth/api'
 import { admin, bearer, emailOTP, genericOAuth, jwt, openAPI, twoFactor } from 'better-auth/plugins'
+import { PASSWORD_LIMIT } from '../auth/route-table'
+
+const NEW_PASSWORD_PATHS = new Set(['/change-password', '/admin/set-user-password'])
 
 /** Set by us on every auth request, so a client cannot choose the IP stored on its session. */
 export const CLIENT_IP_HEADER = 'x-session-client-ip'
@@ -31,7 +34,12 @@ function createAuth() {
       revokeSessionsOnPasswordReset: true,
       resetPasswordTokenExpiresIn: EMAIL_LINK_LIFETIME,
       sendResetPassword: async ({ user, token }) => sendResetMail(user, token),
-      onPasswordReset: async ({ user }, request) => recordAudit({ type: 'password_reset', userId: user.id, email: user.email, headers: request?.headers }),
+      onPasswordReset: async ({ user }, request) => {
+        await forgetResetLinks(user.id)
+        // A password lock (someone guessing) ends with the new password: its owner proved the mailbox.
+        await clearLimit(PASSWORD_LIMIT, user.email)
+        await recordAudit({ type: 'password_reset', userId: user.id, email: user.email, headers: request?.headers })
+      },
       // EMAIL_VERIFICATION=required: no sign-in before the address is confirmed, and sign-up answers
       // alike for new and taken addresses (the owner of a taken one gets a mail instead).
       requireEmailVerification: env.EMAIL_VERIFICATION === 'required',
@@ -80,7 +88,8 @@ function createAuth() {
       genericOAuth({ config: oidcConfig(env) }),
       // TOTP second factor: enrolled on /account/security (secret and backup codes encrypted at rest).
       // Sign-in of an enrolled user answers `twoFactorRedirect` until a code is verified.
-      twoFactor({ issuer: 'SessionKit', accountLockout: TWO_FACTOR_LOCKOUT, backupCodeOptions: { amount: 10 } }),
+      // One second-factor rule whatever the first factor: an emailed code or a provider is followed by it too.
+      secondFactorAfterEveryFirstFactor(twoFactor({ issuer: 'SessionKit', accountLockout: TWO_FACTOR_LOCKOUT, backupCodeOptions: { amount: 10 } })),
       // Sign-in by emailed code, for existing accounts only (an unknown address gets the same
       // answer and no mail). Stored hashed; 5 minutes; a 4th try, right or wrong, is refused.
       emailOTP({
@@ -120,15 +129,24 @@ function createAuth() {
         create: {
           before: async (user) => {
             if (isDisposableEmail(user.email)) throw new APIError('BAD_REQUEST', { message: DISPOSABLE_EMAIL_MESSAGE, code: 'DISPOSABLE_EMAIL' })
-            return { data: env.ADMIN_EMAILS.includes(user.email.toLowerCase()) ? { ...user, role: 'admin' } : user }
+            // Only an address its owner proved (a provider's verified email counts): whoever
+            // registers it first must not become an administrator by typing it.
+            return { data: user.emailVerified && isAdminEmail(user.email) ? { ...user, role: 'admin' } : user }
           },
           after: auditOAuthSignUp,
         },
-        update: { after: auditEmailVerified },
+        update: {
+          after: async (user, ctx) => {
+            await promoteVerifiedAdmin(user)
+            await auditEmailVerified(user, ctx)
+          },
+        },
       },
       account: { create: { after: auditAccountLinked } },
     },
-    rateLimit: { enabled: env.RATE_LIMIT, storage: redis ? 'secondary-storage' : 'memory' },
+    // Limits are the route table's, per IP and per account, for ours and better-auth's routes alike
+    // (server/auth/route-table.ts, applied by server/utils/abuse-limits.ts).
+    rateLimit: { enabled: false },
     advanced: { ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] } },
     hooks: {
       before: createAuthMiddleware(auditBeforeHook),
@@ -136,6 +154,14 @@ function createAuth() {
         // better-auth leaves the sessions of a user whose password an admin sets: end them, as a reset does.
         if (ctx.path === '/admin/set-user-password' && !(ctx.context.returned instanceof Error) && typeof ctx.body?.userId === 'string') {
           await ctx.context.internalAdapter.deleteUserSessions(ctx.body.userId)
+        }
+        // An unknown address gets a code stored like a known one (never mailed), so wrong tries run
+        // out and expire alike and the answers cannot tell the two apart.
+        if (ctx.path === '/email-otp/send-verification-otp' && !(ctx.context.returned instanceof Error)) await storeUnmailedCode(ctx.body?.email)
+        // A new password, whoever sets it, voids the reset links still in flight.
+        if (NEW_PASSWORD_PATHS.has(ctx.path) && !(ctx.context.returned instanceof Error)) {
+          const userId = ctx.path === '/admin/set-user-password' ? ctx.body?.userId : ctx.context.session?.user.id
+          if (typeof userId === 'string') await forgetResetLinks(userId)
         }
         await auditAfterHook(ctx)
       }),
@@ -156,8 +182,7 @@ export type AuthSession = ReturnType<typeof createAuth>['$Infer']['Session']
 
 /** Headers for better-auth: the client IP is the one we determined (socket, or a trusted proxy), never one the client claims. */
 export function authHeaders(event: H3Event, headers = new Headers(event.headers)): Headers {
-  // IPv4 clients of a dual-stack socket arrive as ::ffff:a.b.c.d; people know them as a.b.c.d.
-  const ip = getRequestIP(event, { xForwardedFor: useEnv().TRUST_PROXY })?.replace(/^::ffff:(?=\d+\.)/, '')
+  const ip = clientIp(event)
   headers.delete(CLIENT_IP_HEADER)
   if (ip) headers.set(CLIENT_IP_HEADER, ip)
   return headers

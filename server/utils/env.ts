@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { z } from 'zod'
+import { parseTrustedProxies, type TrustedProxies } from './client-ip'
 
 const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback)
 const flag = (fallback: boolean) => z.enum(['true', 'false', '1', '0', 'on', 'off']).default(fallback ? 'true' : 'false')
@@ -26,7 +27,12 @@ const EnvSchema = z.object({
   CORS_ORIGINS: origins,
   ADMIN_EMAILS: z.string().default('').transform(v => v.split(',').map(e => e.trim().toLowerCase()).filter(Boolean))
     .pipe(z.array(z.email('must list email addresses'))),
-  TRUST_PROXY: flag(false),
+  // Behind reverse proxies: `true` (one), a count of them, or their addresses (`loopback`, CIDR ranges).
+  TRUST_PROXY: z.string().default('false').transform((v, ctx) => {
+    const proxies = parseTrustedProxies(v)
+    if (typeof proxies === 'string') ctx.addIssue({ code: 'custom', message: `must be true, false, a number of proxies or their addresses: ${proxies}` })
+    return proxies as TrustedProxies
+  }),
   RATE_LIMIT: flag(true),
   SESSION_EXPIRES_IN: seconds(604800),
   SESSION_UPDATE_AGE: seconds(86400),
@@ -67,6 +73,9 @@ export function parseEnv(source: Record<string, string | undefined>, dataDir = '
   const env = result.data
   if (!env.BETTER_AUTH_SECRET && env.NODE_ENV === 'production') {
     throw new ConfigError('Invalid configuration: BETTER_AUTH_SECRET is required in production (at least 32 characters)')
+  }
+  if (env.NODE_ENV === 'production' && env.EMAIL_VERIFICATION === 'required' && !env.SMTP_URL) {
+    throw new ConfigError('Invalid configuration: EMAIL_VERIFICATION=required needs SMTP_URL: nobody could confirm an address, so nobody could sign in')
   }
   if (env.JWKS_GRACE_PERIOD < env.JWT_EXPIRES_IN) {
     throw new ConfigError('Invalid configuration: JWKS_GRACE_PERIOD must be at least JWT_EXPIRES_IN, or tokens signed just before a key rotation stop verifying while still unexpired')

@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto'
+import type { H3Event } from 'h3'
 import { getSessionCookie } from 'better-auth/cookies'
 import { LRUCache } from 'lru-cache'
 
@@ -10,10 +11,21 @@ export interface Eviction { sessionIds?: string[], tokens?: string[], userIds?: 
 
 interface Entry { signature: string, session: AuthSession, validUntil: number }
 
+const decodes = (value: string) => {
+  try {
+    decodeURIComponent(value)
+    return true
+  }
+  catch {
+    return false
+  }
+}
+
 /** The session cookie (or bearer token) of a request, split into token and signature; null without a well-formed one. */
 export function readSignedCookie(headers: Headers): SignedCookie | null {
   const raw = getSessionCookie(headers) ?? bearerToken(headers)
   if (!raw) return null
+  if (raw.includes('%') && !decodes(raw)) return null
   const value = raw.includes('%') ? decodeURIComponent(raw) : raw
   const dot = value.lastIndexOf('.')
   if (dot <= 0 || dot === value.length - 1) return null
@@ -126,4 +138,31 @@ export function useSessionCache(): SessionCache {
   const env = useEnv()
   cache ??= new SessionCache({ max: env.SESSION_CACHE_MAX, ttlSeconds: env.SESSION_CACHE_TTL })
   return cache
+}
+
+/**
+ * Removes better-auth cookies whose value cannot be decoded (and tells the browser to forget
+ * them), and a bearer that cannot: the request goes on as one without a session.
+ */
+export function dropMalformedCredentials(event: H3Event) {
+  const { cookie, authorization } = event.node.req.headers
+  let changed = false
+  if (authorization && !decodes(authorization)) {
+    delete event.node.req.headers.authorization
+    changed = true
+  }
+  if (cookie?.includes('%')) {
+    const kept = cookie.split(';').filter((pair) => {
+      const [name = '', ...value] = pair.trim().split('=')
+      if (!/^(__Secure-)?better-auth\./.test(name) || decodes(value.join('='))) return true
+      appendResponseHeader(event, 'set-cookie', `${name}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax${name.startsWith('__Secure-') ? '; Secure' : ''}`)
+      return false
+    })
+    if (kept.length !== cookie.split(';').length) {
+      event.node.req.headers.cookie = kept.join(';')
+      changed = true
+    }
+  }
+  // h3 keeps the Headers it built; build them again from what is left.
+  if (changed) (event as unknown as { _headers?: Headers })._headers = undefined
 }

@@ -1,5 +1,33 @@
 const HOME = '/dashboard'
 const AUTH_PAGES = ['/login', '/register', '/onboarding']
+const BASE = 'http://same.invalid'
+
+/**
+ * Whether a URL path is in the one form every check compares: no dot segments (`/./`, `/../`, or
+ * their encodings `%2e`), no encoded or doubled slashes, no backslashes, no broken escapes.
+ */
+export function isCanonicalPath(path: string): boolean {
+  if (!path.startsWith('/') || path.includes('//') || /%2e|%2f|%5c|\\/i.test(path)) return false
+  try {
+    decodeURIComponent(path)
+    return new URL(path, BASE).pathname === path
+  }
+  catch {
+    return false
+  }
+}
+
+/** Whether `value` is a path (with query and fragment) on this site, in canonical form. */
+export function isSameSitePath(value: string): boolean {
+  if (!value.startsWith('/') || value.includes('\\') || [...value].some(c => c.charCodeAt(0) < 32)) return false
+  try {
+    const url = new URL(value, BASE)
+    return url.origin === BASE && url.pathname + url.search + url.hash === value && isCanonicalPath(url.pathname)
+  }
+  catch {
+    return false
+  }
+}
 
 /**
  * Where to send the user after sign-in: a same-site relative path from `value`, or `/dashboard`.
@@ -9,9 +37,9 @@ export function safeRedirect(value: unknown): string {
   const raw = Array.isArray(value) ? value[0] : value
   if (typeof raw !== 'string' || !raw.startsWith('/') || raw.startsWith('//') || raw.startsWith('/\\')) return HOME
   try {
-    const base = 'http://same.invalid'
-    const url = new URL(raw, base)
-    if (url.origin !== base || AUTH_PAGES.includes(url.pathname)) return HOME
+    const url = new URL(raw, BASE)
+    // `/.//evil.com` resolves to the path `//evil.com`, which a browser reads as another site.
+    if (url.origin !== BASE || url.pathname.startsWith('//') || AUTH_PAGES.includes(url.pathname)) return HOME
     return url.pathname + url.search + url.hash
   }
   catch {

@@ -2,23 +2,26 @@ import { createPage, setup, url } from '@nuxt/test-utils/e2e'
 import { describe, expect, inject, it } from 'vitest'
 import { chromiumLaunchOptions } from '../support/chromium'
 import { ONBOARDING, request, sessionCookie, sessionsOf, setSessionTimes } from '../support/http'
+import { asNewClient } from '../support/browser'
 
 const launch = chromiumLaunchOptions()
 await setup({ host: inject('baseURL'), browser: !!launch, browserOptions: { type: 'chromium', launch } })
 
 const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1'
 const password = 'correct horse battery'
+/** Where the phone signs in from (as a trusted proxy says). */
+const PHONE_IP = '198.51.100.23'
 
 /** A page signed in as a new user (through its own context) plus a second session "on a phone". */
 async function userWithPhone() {
-  const page = await createPage()
+  const page = await createPage(undefined, asNewClient())
   const base = inject('baseURL')
   const email = `devices-${Date.now()}@example.com`
   const signUp = await page.request.post(`${base}/api/auth/sign-up/email`, { data: { name: 'Dee', email, password }, headers: { origin: base } })
   expect(signUp.status()).toBe(200)
   expect((await page.request.post(`${base}/api/account/onboarding`, { data: ONBOARDING, headers: { origin: base } })).status()).toBe(200)
   const phone = sessionCookie(await request('/api/auth/sign-in/email', {
-    method: 'POST', headers: { 'user-agent': IPHONE }, body: JSON.stringify({ email, password }),
+    method: 'POST', ip: PHONE_IP, headers: { 'user-agent': IPHONE }, body: JSON.stringify({ email, password }),
   }))!
   return { page, base, email, phone }
 }
@@ -73,7 +76,7 @@ describe.skipIf(!launch)('/account/sessions in Chromium', () => {
     const thisDevice = rows.filter({ hasText: 'This device' })
     expect(await thisDevice.textContent()).toContain('Chrome')
     const phoneRow = rows.filter({ hasText: 'Safari 17 on iOS 17.1' })
-    expect(await phoneRow.textContent()).toContain('127.0.0.1')
+    expect(await phoneRow.textContent()).toContain(PHONE_IP)
 
     await phoneRow.getByRole('button', { name: 'Sign out' }).click()
     await expect.poll(() => page.getByRole('status').textContent()).toBe('Signed out of Safari 17 on iOS 17.1.')

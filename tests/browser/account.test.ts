@@ -2,6 +2,7 @@ import { createPage, setup, url } from '@nuxt/test-utils/e2e'
 import { describe, expect, inject, it } from 'vitest'
 import { chromiumLaunchOptions } from '../support/chromium'
 import { ONBOARDING, request, sessionCookie, sessionsOf } from '../support/http'
+import { asNewClient } from '../support/browser'
 
 const launch = chromiumLaunchOptions()
 await setup({ host: inject('baseURL'), browser: !!launch, browserOptions: { type: 'chromium', launch } })
@@ -10,7 +11,7 @@ const password = 'correct horse battery'
 
 /** A page signed in as a new user, plus the cookie of a second device of that user. */
 async function signedInWithSecondDevice() {
-  const page = await createPage()
+  const page = await createPage(undefined, asNewClient())
   const base = inject('baseURL')
   const email = `account-${Date.now()}@example.com`
   expect((await page.request.post(`${base}/api/auth/sign-up/email`, { data: { name: 'Acc', email, password }, headers: { origin: base } })).status()).toBe(200)

@@ -2,6 +2,7 @@ import { createPage, setup, url } from '@nuxt/test-utils/e2e'
 import { describe, expect, inject, it } from 'vitest'
 import { chromiumLaunchOptions } from '../support/chromium'
 import { adminCookie, request, signUp } from '../support/http'
+import { asNewClient } from '../support/browser'
 
 const launch = chromiumLaunchOptions()
 await setup({ host: inject('baseURL'), browser: !!launch, browserOptions: { type: 'chromium', launch } })
@@ -9,7 +10,7 @@ await setup({ host: inject('baseURL'), browser: !!launch, browserOptions: { type
 describe.skipIf(!launch)('/admin in Chromium', () => {
   it('finds a user, shows their sessions, and a ban ends them at once', async () => {
     const user = await signUp()
-    const page = await createPage()
+    const page = await createPage(undefined, asNewClient())
     const [name, value] = (await adminCookie()).split('=')
     await page.context().addCookies([{ name: name!, value: value!, url: url('/') }])
     await page.goto(url('/admin'), { waitUntil: 'hydration' })

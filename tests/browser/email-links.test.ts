@@ -1,6 +1,6 @@
 import { createPage, setup } from '@nuxt/test-utils/e2e'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { dashboardOfNewUser, watchConsole } from '../support/browser'
+import { asNewClient, dashboardOfNewUser, watchConsole } from '../support/browser'
 import { chromiumLaunchOptions } from '../support/chromium'
 import { signUp } from '../support/http'
 import { startServer, type TestServer } from '../support/server'
@@ -23,7 +23,7 @@ describe.skipIf(!launch)('emailed links in Chromium', () => {
 
   it('forgot password: the emailed link opens a page that sets a new password once; then sign-in works with it', async () => {
     const { email } = await signUp(server.url)
-    const page = await createPage()
+    const page = await createPage(undefined, asNewClient())
     const errors = watchConsole(page)
     await page.goto(`${server.url}/login`, { waitUntil: 'hydration' })
     await page.getByRole('link', { name: 'Forgot your password?' }).click()
@@ -78,7 +78,7 @@ describe.skipIf(!launch)('emailed links in Chromium', () => {
 
   it('sign-in by emailed code: the page sends a code, counts down to the next one, explains a wrong code, and signs in with the right one', async () => {
     const { email } = await signUp(server.url)
-    const page = await createPage()
+    const page = await createPage(undefined, asNewClient())
     const errors = watchConsole(page)
     await page.goto(`${server.url}/login?redirect=%2Faccount%2Fsessions`, { waitUntil: 'hydration' })
     await page.getByRole('link', { name: 'Email me a sign-in code' }).click()

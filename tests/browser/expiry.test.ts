@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core'
 import { getBrowser, setup } from '@nuxt/test-utils/e2e'
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest'
-import { isLogin, password, registerInContext, watchConsole } from '../support/browser'
+import { asNewClient, isLogin, password, registerInContext, watchConsole } from '../support/browser'
 import { chromiumLaunchOptions } from '../support/chromium'
 import { adminCookie, COOKIE, request, sessionCookie, sessionsOf } from '../support/http'
 import { type ClockServer, startClockServer } from '../support/server'
@@ -11,7 +11,7 @@ await setup({ host: inject('baseURL'), browser: !!launch, browserOptions: { type
 
 /** A signed-in tab showing `path` in a fresh browser whose clock the test controls (time still flows). */
 async function signedInTab(base: string, path: string) {
-  const context = await (await getBrowser()).newContext()
+  const context = await (await getBrowser()).newContext(asNewClient())
   await context.clock.install()
   const page = await context.newPage()
   const email = await registerInContext(page, base)
@@ -52,7 +52,7 @@ describe.skipIf(!launch)('before the session ends', () => {
   }
 
   it('a page rendered when the session is due for its sliding refresh carries the refreshed cookie, with no hydration mismatch', async () => {
-    const context = await (await getBrowser()).newContext()
+    const context = await (await getBrowser()).newContext(asNewClient())
     const page = await context.newPage()
     const errors = watchConsole(page)
     const email = await registerInContext(page, server.url)
@@ -167,7 +167,7 @@ describe.skipIf(!launch)('after a forced sign-in, back where the user was', () =
   })
 
   it('a signed-out visitor sees only the fixed text for a reason, and none for an unknown one', async () => {
-    const page = await (await getBrowser()).newPage()
+    const page = await (await getBrowser()).newPage(asNewClient())
     await page.goto(`${inject('baseURL')}/login?reason=revoked`)
     await expect.poll(() => page.getByTestId('login-notice').textContent()).toMatch(/^\s*An administrator ended your session\. Sign in again to carry on\.\s*$/)
     await page.goto(`${inject('baseURL')}/login?reason=<script>alert(1)</script>`)

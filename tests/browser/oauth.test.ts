@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { createPage, setup } from '@nuxt/test-utils/e2e'
 import { OAuth2Server } from 'oauth2-mock-server'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { password, watchConsole } from '../support/browser'
+import { asNewClient, password, watchConsole } from '../support/browser'
 import { chromiumLaunchOptions } from '../support/chromium'
 import { signUp } from '../support/http'
 import { freePort, startServer, type TestServer } from '../support/server'
@@ -33,7 +33,7 @@ describe.skipIf(!launch)('OpenID Connect in Chromium', () => {
 
   it('a new user continues with the provider and arrives at onboarding, signed in', async () => {
     identity = { sub: randomUUID(), email: `sso-${randomUUID()}@example.com`, email_verified: true, name: 'Sso Browser' }
-    const page = await createPage()
+    const page = await createPage(undefined, asNewClient())
     const errors = watchConsole(page)
     await page.goto(`${app.url}/login?redirect=%2Faccount%2Fsessions`, { waitUntil: 'hydration' })
     await page.getByRole('button', { name: 'Continue with Example SSO' }).click()
@@ -46,7 +46,7 @@ describe.skipIf(!launch)('OpenID Connect in Chromium', () => {
   it('the owner of an existing account is told to link, connects the provider on /account/security, and later disconnects it after confirming the password', async () => {
     const owner = await signUp(app.url)
     identity = { sub: randomUUID(), email: owner.email, email_verified: true, name: 'Owner' }
-    const page = await createPage()
+    const page = await createPage(undefined, asNewClient())
     await page.goto(`${app.url}/login`, { waitUntil: 'hydration' })
     await page.getByRole('button', { name: 'Continue with Example SSO' }).click()
     await page.waitForURL(u => u.pathname === '/login' && u.searchParams.get('error') === 'account_not_linked')

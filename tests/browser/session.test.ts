@@ -1,6 +1,6 @@
 import { createPage, setup, url } from '@nuxt/test-utils/e2e'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { dashboardOfNewUser, deleteSessions, isLogin, newEmail, password, watchConsole } from '../support/browser'
+import { asNewClient, dashboardOfNewUser, deleteSessions, isLogin, newEmail, password, watchConsole } from '../support/browser'
 import { chromiumLaunchOptions } from '../support/chromium'
 import { POLL_INTERVAL } from '../support/config'
 import { COOKIE } from '../support/http'
@@ -12,7 +12,7 @@ await setup({ host: inject('baseURL'), browser: !!launch, browserOptions: { type
 describe.skipIf(!launch)('in Chromium', () => {
   it('registers, signs out and signs back in through the pages, landing where the user came from', async () => {
     const email = newEmail()
-    const page = await createPage('/register')
+    const page = await createPage('/register', asNewClient())
     const errors = watchConsole(page)
 
     await page.getByLabel('Name').fill('Browser User')

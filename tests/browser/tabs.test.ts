@@ -1,7 +1,7 @@
 import type { BrowserContext, Page } from 'playwright-core'
 import { getBrowser, setup } from '@nuxt/test-utils/e2e'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { deleteSessions, isLogin, password, registerInContext } from '../support/browser'
+import { asNewClient, deleteSessions, isLogin, password, registerInContext } from '../support/browser'
 import { chromiumLaunchOptions } from '../support/chromium'
 import { POLL_INTERVAL } from '../support/config'
 import { signUp } from '../support/http'
@@ -23,7 +23,7 @@ async function openTab(context: BrowserContext, base: string, path: string, page
 
 /** A fresh browser profile (tabs in one context share cookies, storage and channels). */
 async function newBrowserContext(options: { withoutBroadcastChannel?: boolean, clock?: boolean } = {}) {
-  const context = await (await getBrowser()).newContext()
+  const context = await (await getBrowser()).newContext(asNewClient())
   // Browsers without BroadcastChannel fall back to the `storage` event.
   if (options.withoutBroadcastChannel) await context.addInitScript(() => Reflect.deleteProperty(window, 'BroadcastChannel'))
   if (options.clock) await context.clock.install()

@@ -55,4 +55,40 @@ describe.skipIf(!launch)('two-factor sign-in in Chromium', () => {
     expect(errors).toEqual([])
     await page.close()
   })
+
+  it('"Trust this browser" survives signing out through the page: the next sign-in there asks for no code', async () => {
+    const base = inject('baseURL')
+    const { page, email } = await dashboardOfNewUser(base)
+    const post = async (path: string, data: object) => {
+      const response = await page.request.post(`${base}${path}`, { data, headers: { origin: base } })
+      expect(response.status(), path).toBe(200)
+      return response.json()
+    }
+    const { totpURI } = await post('/api/auth/two-factor/enable', { password })
+    const totp = OTPAuth.URI.parse(totpURI) as OTPAuth.TOTP
+    await post('/api/auth/two-factor/verify-totp', { code: totp.generate() })
+    const signInOnPage = async () => {
+      await page.goto(`${base}/login`, { waitUntil: 'hydration' })
+      await page.getByLabel('Email').fill(email)
+      await page.getByLabel('Password').fill(password)
+      await page.getByRole('button', { name: 'Sign in' }).click()
+    }
+    const signOutOnPage = async () => {
+      await page.getByRole('button', { name: 'Sign out' }).click()
+      await page.waitForURL(u => u.pathname === '/login')
+    }
+    await signOutOnPage()
+    await signInOnPage()
+    await page.waitForURL(u => u.pathname === '/login-2fa')
+    await page.getByLabel('Code').fill(totp.generate())
+    await page.getByLabel('Trust this browser for 30 days').check()
+    await page.getByRole('button', { name: 'Verify' }).click()
+    await page.waitForURL(u => u.pathname === '/dashboard')
+
+    await signOutOnPage()
+    await signInOnPage()
+    await page.waitForURL(u => u.pathname === '/dashboard')
+    expect(await page.getByTestId('user-email').textContent()).toBe(email)
+    await page.close()
+  })
 })

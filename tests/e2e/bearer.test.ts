@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { request as httpRequest } from 'node:http'
 import { describe, expect, inject, it } from 'vitest'
-import { adminCookie, ONBOARDING, request, sessionsOf, signUp } from '../support/http'
+import { adminCookie, clientAddress, ONBOARDING, request, sessionsOf, signUp } from '../support/http'
 
 /**
  * A mobile client: plain HTTP with no cookies, no Origin and none of the Sec-Fetch-* headers
@@ -9,7 +9,8 @@ import { adminCookie, ONBOARDING, request, sessionsOf, signUp } from '../support
  */
 function mobile(path: string, token?: string, init: { method?: string, body?: string } = {}): Promise<Response> {
   const url = new URL(path, inject('baseURL'))
-  const headers: Record<string, string> = { 'user-agent': 'SessionKitApp/1.0 (iOS 17)' }
+  // Each phone on its own network, as the test server's trusted proxy reports it.
+  const headers: Record<string, string> = { 'user-agent': 'SessionKitApp/1.0 (iOS 17)', 'x-forwarded-for': clientAddress() }
   if (token) headers.authorization = `Bearer ${token}`
   if (init.body) headers['content-type'] = 'application/json'
   return new Promise((resolve, reject) => {

@@ -64,4 +64,30 @@ describe('production configuration', () => {
       await server.stop()
     }
   })
+
+  it('EMAIL_VERIFICATION=required without SMTP_URL stops the server with a line saying why', async () => {
+    const { code, lines } = await startExpectingExit({ BETTER_AUTH_SECRET: 'x'.repeat(40), EMAIL_VERIFICATION: 'required' })
+    expect(code).toBe(1)
+    expect(lines).toEqual([expect.stringMatching(/EMAIL_VERIFICATION=required needs SMTP_URL/)])
+  })
+
+  it('without SMTP_URL, mail features are off and said so at start-up; nothing of a mail reaches the log', async () => {
+    const server = await startServer({})
+    try {
+      expect(server.logs()).toContain('SMTP_URL is not set: password reset, sign-in codes, address confirmation and new-device notices are off.')
+      for (const path of ['/api/auth/request-password-reset', '/api/auth/email-otp/send-verification-otp', '/api/auth/send-verification-email']) {
+        expect((await request(path, { base: server.url, method: 'POST', body: JSON.stringify({ email: 'someone@example.com', type: 'sign-in' }) })).status, path).toBe(404)
+      }
+      expect((await (await request('/api/providers', { base: server.url })).json()).mail).toBe(false)
+      const login = await (await request('/login', { base: server.url })).text()
+      expect(login).not.toContain('Email me a sign-in code')
+      expect(login).not.toContain('Forgot your password?')
+      // Sign-up would send a confirmation mail: nothing of it is logged.
+      expect((await request('/api/auth/sign-up/email', { base: server.url, method: 'POST', body: JSON.stringify({ name: 'Quiet', email: 'quiet@example.com', password: 'long enough password' }) })).status).toBe(200)
+      expect(server.logs()).not.toMatch(/Confirm your email|quiet@example\.com/)
+    }
+    finally {
+      await server.stop()
+    }
+  })
 })

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { API_ROUTES } from '../../server/utils/api-routes'
-import { database, request, signUp } from '../support/http'
+import { ROUTES } from '../../server/auth/route-table'
+import { adminCookie, createAdmin, database, request, signUp } from '../support/http'
 import { startServer, type TestServer } from '../support/server'
 import { startMailbox, type TestMailbox } from '../support/smtp'
 
@@ -10,15 +10,16 @@ const ADMIN = `csrf-admin-${randomUUID()}@example.com`
 let mailbox: TestMailbox
 let app: TestServer
 let user: Awaited<ReturnType<typeof signUp>>
-let admin: Awaited<ReturnType<typeof signUp>>
+let admin: { cookie: string }
 let userId: string
 let links: { verify: URL, reset: URL }
 
 beforeAll(async () => {
   mailbox = await startMailbox()
-  app = await startServer({ SMTP_URL: mailbox.url, ADMIN_EMAILS: ADMIN, REVOCATION_LIST_KEY: 'k'.repeat(40) })
+  app = await startServer({ SMTP_URL: mailbox.url, REVOCATION_LIST_KEY: 'k'.repeat(40) })
   user = await signUp(app.url)
-  admin = await signUp(app.url, ADMIN)
+  await createAdmin(app.url, app.databaseUrl, ADMIN)
+  admin = { cookie: await adminCookie(app.url, ADMIN) }
   await request('/api/auth/request-password-reset', { base: app.url, method: 'POST', body: JSON.stringify({ email: user.email }) })
   links = { verify: await mailbox.link(user.email, 'Confirm your email address'), reset: await mailbox.link(user.email, 'Reset your password') }
   userId = (await (await request('/api/me', { base: app.url, cookie: user.cookie })).json()).data.id
@@ -48,7 +49,7 @@ describe('a GET never changes state', () => {
   it('every GET route of ours, better-auth\'s, the pages, and the emailed links, called with sessions: nothing changes', async () => {
     const before = await snapshot()
     const paths = [
-      ...API_ROUTES.filter(r => r.method === 'GET').map(r => withId(r.path)),
+      ...ROUTES.filter(r => r.method === 'GET').map(r => withId(r.path)),
       '/api/auth/get-session', '/api/auth/list-sessions', '/api/auth/list-accounts', '/api/auth/token', '/api/auth/jwks',
       `/api/auth/verify-email${links.verify.search}`, `/api/auth/reset-password/${links.reset.searchParams.get('token')}?callbackURL=/reset-password`,
       '/', '/dashboard', '/account', '/account/sessions', '/account/security', '/admin', '/onboarding', '/login-2fa',
@@ -68,7 +69,7 @@ describe('a GET never changes state', () => {
 
 describe('a state-changing request from another origin is refused', () => {
   const forged: [string, string, object][] = [
-    ...API_ROUTES.filter(r => r.method !== 'GET').map(r => [r.method, withId(r.path), {}] as [string, string, object]),
+    ...ROUTES.filter(r => r.method !== 'GET').map(r => [r.method, withId(r.path), {}] as [string, string, object]),
     ['POST', '/api/sessions/revoke-all', {}],
     ['POST', '/api/account/password', { currentPassword: 'correct horse battery', newPassword: 'attacker chosen pass' }],
     ['POST', '/api/account/delete', { password: 'correct horse battery' }],
@@ -100,7 +101,7 @@ describe('a state-changing request from another origin is refused', () => {
     }
     expect(await snapshot()).toEqual(before)
     // The same request from the app's own pages does change things: the refusal above was the origin's doing.
-    const own = await request('/api/auth/update-user', { base: app.url, method: 'POST', cookie: user.cookie, body: JSON.stringify({ name: 'Renamed' }) })
+    const own = await request('/api/account/onboarding', { base: app.url, method: 'POST', cookie: user.cookie, body: JSON.stringify({ displayName: 'Renamed', timeZone: 'UTC' }) })
     expect(own.status).toBe(200)
     expect(await snapshot()).not.toEqual(before)
   })

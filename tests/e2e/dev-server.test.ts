@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { ROUTES } from '../../server/auth/route-table'
 import { request, sessionCookie } from '../support/http'
 import { freePort, rootDir } from '../support/server'
 
@@ -64,7 +65,10 @@ describe('npm run dev', async () => {
 
     // The API reference: one OpenAPI document with better-auth's routes and ours, and its page.
     const spec = await (await request('/api/openapi.json', { base })).json()
-    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/api/auth/sign-in/email', '/api/auth/token', '/api/sessions', '/api/sessions/{id}', '/api/admin/users/{id}/ban']))
+    // Exactly the route table (tooling aside): every operation, with who may call it.
+    const operations = Object.entries(spec.paths as Record<string, Record<string, { 'x-caller': string }>>)
+      .flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => `${method.toUpperCase()} ${path} ${op['x-caller']}`)).sort()
+    expect(operations).toEqual(ROUTES.filter(r => r.caller !== 'dev' && r.caller !== 'bench').map(r => `${r.method} ${r.path} ${r.caller}`).sort())
     expect(spec.paths['/api/sessions'].get.description).toMatch(/onboarded/)
     const reference = await request('/api/reference', { base })
     expect(reference.headers.get('content-type')).toMatch(/text\/html/)

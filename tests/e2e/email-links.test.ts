@@ -6,6 +6,7 @@ import { startMailbox, type TestMailbox } from '../support/smtp'
 
 const CONFIRM = 'Confirm your email address'
 const RESET = 'Reset your password'
+const BOSS = 'boss@example.com'
 
 let mailbox: TestMailbox
 let app: ClockServer
@@ -14,7 +15,7 @@ let strict: TestServer
 beforeAll(async () => {
   mailbox = await startMailbox()
   ;[app, strict] = await Promise.all([
-    startClockServer({ SMTP_URL: mailbox.url }),
+    startClockServer({ SMTP_URL: mailbox.url, ADMIN_EMAILS: BOSS }),
     startServer({ SMTP_URL: mailbox.url, EMAIL_VERIFICATION: 'required' }),
   ])
 })
@@ -145,6 +146,45 @@ describe('password reset by link', () => {
   })
 })
 
+describe('a reset link is void once the password changes', () => {
+  const requestLink = async (email: string, count: number) => {
+    expect((await post(app.url, '/api/auth/request-password-reset', { email })).status).toBe(200)
+    await expect.poll(() => mailbox.to(email, RESET).length, { timeout: 5000 }).toBe(count)
+    return tokenOf(new URL(mailbox.to(email, RESET).at(-1)!.text!.match(/https?:\/\/\S+/)![0]))
+  }
+
+  it('using one link voids every other link of the account still in flight', async () => {
+    const { email } = await signUp(app.url)
+    const older = await requestLink(email, 1)
+    const newer = await requestLink(email, 2)
+    expect((await post(app.url, '/api/auth/reset-password', { token: newer, newPassword: 'the newest password' })).status).toBe(200)
+    const stale = await post(app.url, '/api/auth/reset-password', { token: older, newPassword: 'an attacker\'s password' })
+    expect(stale.status).toBe(400)
+    expect((await post(app.url, '/api/auth/sign-in/email', { email, password: 'the newest password' })).status).toBe(200)
+  })
+
+  it('changing the password while signed in voids the links too', async () => {
+    const { email, password, cookie } = await signUp(app.url)
+    const link = await requestLink(email, 1)
+    expect((await post(app.url, '/api/account/password', { currentPassword: password, newPassword: 'changed on purpose', signOutOtherDevices: false }, cookie)).status).toBe(200)
+    expect((await post(app.url, '/api/auth/reset-password', { token: link, newPassword: 'an attacker\'s password' })).status).toBe(400)
+    expect((await post(app.url, '/api/auth/sign-in/email', { email, password: 'changed on purpose' })).status).toBe(200)
+  })
+})
+
+describe('ADMIN_EMAILS', () => {
+  it('makes an administrator of its address only once the address is confirmed', async () => {
+    const { cookie } = await signUp(app.url, BOSS)
+    const role = async () => (await (await request('/api/me', { base: app.url, cookie })).json()).data.role
+    expect(await role()).toBe('user')
+    expect((await request('/api/admin/users', { base: app.url, cookie })).status).toBe(403)
+    const token = tokenOf(await mailbox.link(BOSS, CONFIRM))
+    expect((await post(app.url, '/api/account/verify-email', { token })).status).toBe(200)
+    expect(await role()).toBe('admin')
+    expect((await request('/api/admin/users', { base: app.url, cookie })).status).toBe(200)
+  })
+})
+
 describe('EMAIL_VERIFICATION=required', () => {
   const signUpBody = (email: string) => ({ name: 'Someone', email, password: 'correct horse battery' })
 
@@ -159,6 +199,9 @@ describe('EMAIL_VERIFICATION=required', () => {
     const [a, b] = [await first.json(), await second.json()]
     expect(Object.keys(b).sort()).toEqual(Object.keys(a).sort())
     expect(Object.keys(b.user).sort()).toEqual(Object.keys(a.user).sort())
+    // Value for value, but for what each sign-up is bound to differ in (id, times, the address itself).
+    const alike = ({ user: { id: _id, createdAt: _c, updatedAt: _u, email: _e, ...user }, ...rest }: { user: Record<string, unknown> }) => ({ ...rest, user })
+    expect(alike(b)).toEqual(alike(a))
     expect([sessionCookie(first), sessionCookie(second)]).toEqual([undefined, undefined])
 
     await expect.poll(() => mailbox.to(taken, 'Someone tried to create an account with your address').length, { timeout: 5000 }).toBe(1)

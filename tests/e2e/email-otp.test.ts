@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto'
+import * as OTPAuth from 'otpauth'
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { REDIS_URL } from '../support/db'
@@ -41,7 +42,7 @@ async function cooldownInRedis(email: string): Promise<number | undefined> {
   const redis = new Redis(REDIS_URL)
   try {
     const key = createHash('sha256').update(email).digest('base64url')
-    return await redis.pttl(`account-limit:/api/auth/email-otp/send-verification-otp:${key}`) / 1000
+    return await redis.pttl(`limit:code-request:${key}`) / 1000
   }
   finally {
     redis.disconnect()
@@ -129,5 +130,34 @@ describe('sign-in by emailed code', () => {
     expect(codeMails(unknown)).toHaveLength(0)
     expect((await signInWithCode(unknown, '123456')).status).toBe(400)
     expect(await database(sql => sql.all('SELECT "id" FROM "user" WHERE "email" = ?', [unknown]), app.databaseUrl)).toEqual([])
+  })
+})
+
+describe('an emailed code is a first factor like the password', () => {
+  it('a user with two-factor on who signs in by code is asked for the app\'s code, and has no session until then', async () => {
+    const user = await signUp(app.url)
+    const auth = (path: string, body: object, cookie?: string) => request(path, { base: app.url, method: 'POST', cookie, body: JSON.stringify(body) })
+    const enable = await auth('/api/auth/two-factor/enable', { password: user.password }, user.cookie)
+    const totp = OTPAuth.URI.parse((await enable.json()).totpURI) as OTPAuth.TOTP
+    expect((await auth('/api/auth/two-factor/verify-totp', { code: totp.generate() }, sessionCookie(enable) ?? user.cookie)).status).toBe(200)
+
+    await askForCode(user.email)
+    const first = await signInWithCode(user.email, await code(user.email))
+    expect(first.status).toBe(200)
+    expect(await first.json()).toMatchObject({ twoFactorRedirect: true })
+    expect(sessionCookie(first)?.match(/=.+/)).toBeFalsy()
+    const pending = first.headers.getSetCookie().map(c => c.split(';')[0]!).filter(c => !c.endsWith('=')).join('; ')
+    expect(pending).toContain('two_factor=')
+    const second = await auth('/api/auth/two-factor/verify-totp', { code: totp.generate() }, pending)
+    expect(second.status).toBe(200)
+    expect((await request('/api/me', { base: app.url, cookie: sessionCookie(second) })).status).toBe(200)
+  })
+
+  it('the code never reaches the server\'s log', async () => {
+    const { email } = await signUp(app.url)
+    await askForCode(email)
+    const otp = await code(email)
+    expect(app.logs()).not.toContain(otp)
+    expect(app.logs()).not.toContain('is your sign-in code')
   })
 })

@@ -20,11 +20,25 @@ describe('security headers', () => {
     expect(signIn.headers.get('cache-control')).toMatch(/no-store/)
   })
 
-  it('sign-out tells the browser to clear cookies and storage', async () => {
+  it('signing out (here, everywhere, or by deleting the account) clears the browser\'s storage and the session cookie, not every cookie', async () => {
     const { cookie } = await signUp()
     const response = await request('/api/auth/sign-out', { method: 'POST', cookie, body: '{}' })
     expect(response.status).toBe(200)
-    expect(response.headers.get('clear-site-data')).toBe('"cookies", "storage"')
+    // "cookies" would also erase the cookie of a browser trusted for two-factor sign-in.
+    expect(response.headers.get('clear-site-data')).toBe('"storage"')
+    for (const path of ['/api/sessions/revoke-all', '/api/account/delete']) {
+      const user = await signUp()
+      const ended = await request(path, { method: 'POST', cookie: user.cookie, body: JSON.stringify({ password: user.password }) })
+      expect(ended.status, path).toBe(200)
+      expect(ended.headers.get('clear-site-data'), path).toBe('"storage"')
+      expect(ended.headers.getSetCookie().find(c => c.startsWith('better-auth.session_token=')), path).toMatch(/Max-Age=0/)
+    }
+  })
+
+  it('pages do not name the framework they are built with', async () => {
+    const page = await request('/login')
+    expect(page.status).toBe(200)
+    expect(page.headers.get('x-powered-by')).toBeNull()
   })
 
   it('pages send a Content-Security-Policy: own origin only, inline scripts only with this response\'s nonce', async () => {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createPostgresDatabase, withDatabase } from '../support/db'
-import { request, signUp } from '../support/http'
+import { adminCookie, createAdmin, request, signUp } from '../support/http'
 import { startServer, type TestServer } from '../support/server'
 
 const ADMIN = 'instances-admin@example.com'
@@ -12,7 +12,7 @@ let b: TestServer
 beforeAll(async () => {
   database = await createPostgresDatabase('instances_test')
   // Two instances of one app: same database, same Redis, same secret; different ports.
-  const env = { BETTER_AUTH_SECRET: randomBytes(32).toString('base64'), ADMIN_EMAILS: ADMIN }
+  const env = { BETTER_AUTH_SECRET: randomBytes(32).toString('base64') }
   a = await startServer(env, { backend: 'postgres', databaseUrl: database.url })
   b = await startServer(env, { backend: 'postgres', databaseUrl: database.url })
 }, 120_000)
@@ -59,7 +59,8 @@ describe('two instances sharing PostgreSQL and Redis', () => {
 
   it('a ban by an administrator on B is refused on A within 1 s', async () => {
     const { cookie } = await signedInOnA()
-    const admin = await signUp(b.url, ADMIN)
+    await createAdmin(b.url, b.databaseUrl, ADMIN)
+    const admin = { cookie: await adminCookie(b.url, ADMIN) }
     const id = (await (await request('/api/me', { base: a.url, cookie })).json()).data.id
     const ban = await request(`/api/admin/users/${id}/ban`, { method: 'POST', base: b.url, cookie: admin.cookie, body: JSON.stringify({ reason: 'test' }) })
     expect(ban.status).toBe(200)
@@ -81,10 +82,11 @@ describe('rate limits with Redis', () => {
     const one = await startServer(env, { backend: 'postgres', databaseUrl: shared.url })
     const two = await startServer(env, { backend: 'postgres', databaseUrl: shared.url })
     try {
+      // All from one client address (as the trusted proxy names it).
       const attempt = (base: string) => request('/api/auth/sign-in/email', {
-        method: 'POST', base, body: JSON.stringify({ email: `nobody-${randomBytes(4).toString('hex')}@example.com`, password: 'wrong password' }),
+        method: 'POST', base, ip: '203.0.113.90', body: JSON.stringify({ email: `nobody-${randomBytes(4).toString('hex')}@example.com`, password: 'wrong password' }),
       })
-      // better-auth allows 3 sign-in attempts per 10 s from one address.
+      // 3 sign-in attempts per 10 s from one address.
       const statuses = [(await attempt(one.url)).status, (await attempt(two.url)).status, (await attempt(one.url)).status]
       expect(statuses).toEqual([401, 401, 401])
       const limited = await attempt(two.url)

@@ -70,6 +70,14 @@ describe('freshness: ending other sessions needs a recent sign-in', () => {
     }
     const otherId = (await (await request('/api/sessions', { cookie })).json()).data[1].id
     expect((await request(`/api/sessions/${otherId}`, { method: 'DELETE', cookie })).status).toBe(403)
+    // better-auth's own routes for the same actions do not answer at all, and disconnecting a
+    // provider (better-auth's route) needs the same fresh sign-in.
+    for (const path of ['/api/auth/revoke-other-sessions', '/api/auth/revoke-sessions', '/api/auth/revoke-session']) {
+      expect((await request(path, { method: 'POST', cookie, body: '{}' })).status, path).toBe(404)
+    }
+    const unlink = await request('/api/auth/unlink-account', { method: 'POST', cookie, body: JSON.stringify({ providerId: 'oidc' }) })
+    expect(unlink.status).toBe(403)
+    expect(await unlink.json()).toMatchObject({ code: 'REAUTH_REQUIRED' })
     expect((await request('/api/me', { cookie: other })).status).toBe(200)
     expect(await sessionsOf(email)).toHaveLength(2)
   })
@@ -88,12 +96,12 @@ describe('freshness: ending other sessions needs a recent sign-in', () => {
     expect((await wrong.json()).message).toBe('Incorrect password')
     expect((await request('/api/me', { cookie })).status).toBe(200)
 
-    const right = await request('/api/sessions/reauthenticate', { method: 'POST', cookie, body: JSON.stringify({ password }) })
+    const right = await request('/api/sessions/reauthenticate', { method: 'POST', cookie, ip: '203.0.113.78', body: JSON.stringify({ password }) })
     expect(right.status).toBe(200)
     const fresh = sessionCookie(right)!
     expect(fresh).not.toBe(cookie)
     expect((await request('/api/me', { cookie })).status).toBe(401) // the old session is gone
-    expect(await sessionsOf(email)).toEqual([expect.objectContaining({ ipAddress: '127.0.0.1' })])
+    expect(await sessionsOf(email)).toEqual([expect.objectContaining({ ipAddress: '203.0.113.78' })])
     expect((await request('/api/sessions/revoke-others', { method: 'POST', cookie: fresh })).status).toBe(200)
   })
 

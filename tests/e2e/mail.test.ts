@@ -19,27 +19,30 @@ afterAll(async () => {
   await mailbox?.close()
 })
 
-const signIn = (email: string, password: string, userAgent: string) => request('/api/auth/sign-in/email', {
-  base: app.url, method: 'POST', headers: { 'user-agent': userAgent }, body: JSON.stringify({ email, password }),
+/** The one home network these users sign in from: each request another host in it (per-address limits stay apart), one network to the notice. */
+let host = 0
+const home = () => `198.51.100.${++host}`
+const signIn = (email: string, password: string, userAgent: string, ip = home()) => request('/api/auth/sign-in/email', {
+  base: app.url, method: 'POST', ip, headers: { 'user-agent': userAgent }, body: JSON.stringify({ email, password }),
 })
 const mailTo = (email: string) => mailbox.to(email).filter(m => !m.subject?.startsWith('Confirm your email'))
 
 describe('new-device notice by email', () => {
   it('is sent when an account signs in from a device it has never used, and names the device', async () => {
-    const { email, password } = await signUp(app.url)
-    expect((await signIn(email, password, IPHONE)).status).toBe(200)
+    const { email, password } = await signUp(app.url, undefined, { ip: home() })
+    expect((await signIn(email, password, IPHONE, '198.51.100.200')).status).toBe(200)
     await expect.poll(() => mailTo(email).length, { timeout: 5000 }).toBe(1)
     const [mail] = mailTo(email)
     expect(mail!.from?.value[0]).toMatchObject({ name: 'SessionKit', address: 'security@example.com' })
     expect(mail!.subject).toBe('New sign-in from Safari 17 on iOS 17.1')
-    expect(mail!.text).toContain('Safari 17 on iOS 17.1, IP address 127.0.0.1')
+    expect(mail!.text).toContain('Safari 17 on iOS 17.1, IP address 198.51.100.200')
     expect(mail!.text).toContain(`${app.url}/account/sessions`)
   })
 
   it('is not sent for the device an account signed up with, nor for a browser update on it', async () => {
-    const { email, password } = await signUp(app.url)
-    const { email: other, password: otherPassword } = await signUp(app.url)
-    await request('/api/auth/sign-in/email', { base: app.url, method: 'POST', body: JSON.stringify({ email, password }) })
+    const { email, password } = await signUp(app.url, undefined, { ip: home() })
+    const { email: other, password: otherPassword } = await signUp(app.url, undefined, { ip: home() })
+    await request('/api/auth/sign-in/email', { base: app.url, method: 'POST', ip: home(), body: JSON.stringify({ email, password }) })
     // A first sign-in elsewhere, then the same Mac with a newer Chrome: only the first is new.
     expect((await signIn(other, otherPassword, MAC)).status).toBe(200)
     expect((await signIn(other, otherPassword, MAC_NEWER)).status).toBe(200)

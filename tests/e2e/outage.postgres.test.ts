@@ -4,26 +4,30 @@ import { createPostgresDatabase, POSTGRES_URL, REDIS_URL } from '../support/db'
 import { request, sessionCookie, signUp } from '../support/http'
 import { tcpProxy } from '../support/proxy'
 import { startServer, type TestServer } from '../support/server'
+import { startMailbox, type TestMailbox } from '../support/smtp'
 
 let database: Awaited<ReturnType<typeof createPostgresDatabase>>
 let postgres: Awaited<ReturnType<typeof tcpProxy>>
 let redis: Awaited<ReturnType<typeof tcpProxy>>
 let app: TestServer
+let mailbox: TestMailbox
 
 beforeAll(async () => {
+  mailbox = await startMailbox()
   database = await createPostgresDatabase('outage_test')
   // The app reaches PostgreSQL and Redis through proxies the test can cut and restore.
   postgres = await tcpProxy(Number(new URL(POSTGRES_URL).port || 5432))
   redis = await tcpProxy(Number(new URL(REDIS_URL).port || 6379))
   const databaseUrl = new URL(database.url)
   databaseUrl.port = String(postgres.port)
-  app = await startServer({ REDIS_URL: `redis://127.0.0.1:${redis.port}` }, { backend: 'postgres', databaseUrl: databaseUrl.toString() })
+  app = await startServer({ REDIS_URL: `redis://127.0.0.1:${redis.port}`, SMTP_URL: mailbox.url }, { backend: 'postgres', databaseUrl: databaseUrl.toString() })
 }, 120_000)
 afterAll(async () => {
   await app?.stop()
   await redis?.stop()
   await postgres?.stop()
   await database?.drop()
+  await mailbox?.close()
 })
 
 const status = async (path: string, cookie: string) => (await request(path, { base: app.url, cookie })).status

@@ -70,6 +70,12 @@ describe('server-rendered pages', () => {
       'https://evil.example': '/dashboard',
       '//evil.example': '/dashboard',
       '/\\evil.example': '/dashboard',
+      // Dot segments and encoded dots that a URL parser turns into //evil.example.
+      '/.//evil.example': '/dashboard',
+      '/x/..//evil.example': '/dashboard',
+      '/%2e//evil.example': '/dashboard',
+      '/./%2E%2E//evil.example': '/dashboard',
+      '/dashboard/../..//evil.example': '/dashboard',
     }
     for (const [target, expected] of Object.entries(cases)) {
       const response = await request(`/login?redirect=${encodeURIComponent(target)}`, { cookie })

@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import { decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTokenFetch } from '../../packages/token-client'
-import { request, signUp } from '../support/http'
+import { adminCookie, createAdmin, request, signUp } from '../support/http'
 import { type ClockServer, freePort, rootDir, startClockServer } from '../support/server'
 
 // examples/resource-server beside the app: it knows the app only by its URL and the key of the
@@ -40,7 +40,7 @@ const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base
 
 let rs: string
 beforeAll(async () => {
-  app = await startClockServer({ REVOCATION_LIST_KEY: KEY, ADMIN_EMAILS: ADMIN })
+  app = await startClockServer({ REVOCATION_LIST_KEY: KEY })
   rs = await resourceServer()
 }, 60_000)
 afterAll(async () => {
@@ -105,7 +105,8 @@ describe('revocation reaches the resource server within a second', () => {
     const token = await jwtOf(cookie)
     const userId = (await (await request('/api/me', { base: app.url, cookie })).json()).data.id
     expect((await hello(rs, token)).status).toBe(200)
-    const admin = await signUp(app.url, ADMIN)
+    await createAdmin(app.url, app.databaseUrl, ADMIN)
+    const admin = { cookie: await adminCookie(app.url, ADMIN) }
     const ban = await request(`/api/admin/users/${userId}/ban`, { base: app.url, method: 'POST', cookie: admin.cookie, body: JSON.stringify({ reason: 'Testing' }) })
     expect(ban.status).toBe(200)
     await expect.poll(async () => (await hello(rs, token)).status, { timeout: 1000, interval: 50 }).toBe(401)

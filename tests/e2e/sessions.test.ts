@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { COOKIE, request, sessionCookie, sessionsOf, signUp } from '../support/http'
+import { clientAddress, COOKIE, request, sessionCookie, sessionsOf, signUp } from '../support/http'
 
 const CHROME_MAC = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36'
 const SAFARI_IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1'
@@ -7,29 +7,32 @@ const SAFARI_IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) Ap
 /** A user signed in on a Mac (the "laptop") and an iPhone (the "phone"). */
 async function userWithTwoDevices() {
   const { email, password } = await signUp()
+  // Where the laptop signs in from, as the trusted proxy says.
+  const laptopIp = clientAddress()
   const signIn = (userAgent: string) => request('/api/auth/sign-in/email', {
     method: 'POST',
+    ip: userAgent === CHROME_MAC ? laptopIp : undefined,
     headers: { 'user-agent': userAgent },
     body: JSON.stringify({ email, password }),
   }).then(sessionCookie) as Promise<string>
   const laptop = await signIn(CHROME_MAC)
   const phone = await signIn(SAFARI_IPHONE)
   const list = async (cookie: string) => (await (await request('/api/sessions', { cookie })).json()).data
-  return { email, laptop, phone, list }
+  return { email, laptop, phone, list, laptopIp }
 }
 
 const status = async (cookie: string) => (await request('/api/me', { cookie })).status
 
 describe('GET /api/sessions', () => {
   it('lists every session of the user, this device first, with browser, OS and IP, and no token', async () => {
-    const { email, laptop, list } = await userWithTwoDevices()
+    const { email, laptop, list, laptopIp } = await userWithTwoDevices()
     const response = await request('/api/sessions', { cookie: laptop })
     const text = await response.text()
     for (const row of await sessionsOf(email)) expect(text).not.toContain(row.token)
 
     const sessions = JSON.parse(text).data
     expect(sessions).toHaveLength(3) // sign-up, laptop, phone
-    expect(sessions[0]).toMatchObject({ current: true, browser: 'Chrome 120', os: 'macOS Catalina', deviceType: 'desktop', ipAddress: '127.0.0.1' })
+    expect(sessions[0]).toMatchObject({ current: true, browser: 'Chrome 120', os: 'macOS Catalina', deviceType: 'desktop', ipAddress: laptopIp })
     expect(sessions.filter((s: { current: boolean }) => s.current)).toHaveLength(1)
     expect(sessions).toContainEqual(expect.objectContaining({ browser: 'Safari 17', os: 'iOS 17.1', deviceType: 'mobile', current: false }))
     for (const key of ['id', 'createdAt', 'lastActiveAt', 'expiresAt']) expect(sessions[0]).toHaveProperty(key)

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto'
-import type { Page } from 'playwright-core'
+import type { BrowserContextOptions, Page } from 'playwright-core'
 import { createPage } from '@nuxt/test-utils/e2e'
 import { expect } from 'vitest'
-import { database, ONBOARDING } from './http'
+import { clientAddress, database, ONBOARDING } from './http'
 
 export const password = 'correct horse battery'
 export const newEmail = () => `browser-${randomUUID()}@example.com`
@@ -33,7 +33,7 @@ export async function registerInContext(page: Page, base: string) {
 
 /** A new page, signed in as a new user, showing /dashboard of the server at `base`. */
 export async function dashboardOfNewUser(base: string) {
-  const page = await createPage()
+  const page = await createPage(undefined, asNewClient())
   const errors = watchConsole(page)
   const email = await registerInContext(page, base)
   const response = await page.goto(`${base}/dashboard`, { waitUntil: 'hydration' })
@@ -46,3 +46,12 @@ export async function deleteSessions(databaseUrl: string, email: string) {
   const changes = await database(sql => sql.run('DELETE FROM "session" WHERE "userId" = (SELECT "id" FROM "user" WHERE "email" = ?)', [email]), databaseUrl)
   expect(changes).toBeGreaterThan(0)
 }
+
+/**
+ * Browser context options of a client with an address of its own (X-Forwarded-For through the
+ * test server's trusted loopback proxy): per-address limits apply to each test's browser apart.
+ */
+export const asNewClient = (options: BrowserContextOptions = {}): BrowserContextOptions => ({
+  ...options,
+  extraHTTPHeaders: { 'x-forwarded-for': clientAddress(), ...options.extraHTTPHeaders },
+})

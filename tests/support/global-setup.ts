@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import type { TestProject } from 'vitest/node'
-import { ADMIN_EMAIL, POLL_INTERVAL, SESSION_CACHE_TTL, SESSION_EXPIRES_IN, SESSION_UPDATE_AGE } from './config'
+import { POLL_INTERVAL, SESSION_CACHE_TTL, SESSION_EXPIRES_IN, SESSION_UPDATE_AGE } from './config'
+import { createAdmin } from './http'
 import { rootDir, startServer } from './server'
 
 /** One production build per test run, however many projects serve it. */
@@ -21,9 +22,10 @@ export default async function setup(project: TestProject) {
     SESSION_POLL_INTERVAL: String(POLL_INTERVAL),
     SESSION_EXPIRES_IN: String(SESSION_EXPIRES_IN),
     SESSION_UPDATE_AGE: String(SESSION_UPDATE_AGE),
-    ADMIN_EMAILS: ADMIN_EMAIL,
     SESSION_CACHE_TTL: String(SESSION_CACHE_TTL),
   }, { backend: project.config.env?.E2E_DATABASE === 'postgres' ? 'postgres' : 'sqlite' })
+  // The administrator every test file signs in as, made once, as an operator would.
+  await createAdmin(server.url, server.databaseUrl)
   project.provide('baseURL', server.url)
   project.provide('databaseUrl', server.databaseUrl)
   return () => server.stop()

@@ -1,15 +1,26 @@
 import { randomUUID } from 'node:crypto'
+import { request as httpRequest } from 'node:http'
 import { inject } from 'vitest'
 import { ADMIN_EMAIL } from './config'
 import { type Sql, withDatabase } from './db'
 
 export const COOKIE = 'better-auth.session_token'
 
-/** A request to the shared server, sent as the app's own pages would (same Origin, no redirects followed). */
-export function request(path: string, init: RequestInit & { cookie?: string, base?: string } = {}) {
+/**
+ * A client address of its own (10.x.y.z): the test servers trust loopback as a proxy, so limits
+ * per client address apply to each simulated client apart, as they would behind a real proxy.
+ */
+export const clientAddress = () => `10.${Math.floor(Math.random() * 250) + 1}.${Math.floor(Math.random() * 250) + 1}.${Math.floor(Math.random() * 250) + 1}`
+
+/**
+ * A request to the shared server, sent as the app's own pages would (same Origin, no redirects
+ * followed), from a new client address unless `ip` (or an X-Forwarded-For) is given.
+ */
+export function request(path: string, init: RequestInit & { cookie?: string, base?: string, ip?: string } = {}) {
   const base = init.base ?? inject('baseURL')
   const headers = new Headers(init.headers)
   if (!headers.has('origin')) headers.set('origin', new URL(base).origin)
+  if (!headers.has('x-forwarded-for')) headers.set('x-forwarded-for', init.ip ?? clientAddress())
   if (init.body && !headers.has('content-type')) headers.set('content-type', 'application/json')
   if (init.cookie) headers.set('cookie', init.cookie)
   return fetch(new URL(path, base), { redirect: 'manual', ...init, headers })
@@ -30,20 +41,22 @@ export async function onboard(cookie: string, base?: string) {
 }
 
 /**
- * Registers a new user (with `email`, or a random one), onboarded unless told otherwise, and
- * returns its credentials and session cookie.
+ * Registers a new user (with `email`, or a random one) from a client address of its own (`ip`),
+ * onboarded unless told otherwise, and returns its credentials, session cookie and address.
  */
-export async function signUp(base?: string, email = `user-${randomUUID()}@example.com`, options: { onboard?: boolean } = {}) {
+export async function signUp(base?: string, email = `user-${randomUUID()}@example.com`, options: { onboard?: boolean, ip?: string } = {}) {
   const password = 'correct horse battery'
+  const ip = options.ip ?? clientAddress()
   const response = await request('/api/auth/sign-up/email', {
     method: 'POST',
     base,
+    ip,
     body: JSON.stringify({ name: 'Test User', email, password }),
   })
   if (response.status !== 200) throw new Error(`sign-up failed: ${response.status} ${await response.text()}`)
   const cookie = sessionCookie(response)!
   if (options.onboard !== false) await onboard(cookie, base)
-  return { email, password, response, cookie }
+  return { email, password, response, cookie, ip }
 }
 
 /** The types of a user's security activity (/api/account/events, newest first), as they see it. */
@@ -53,18 +66,23 @@ export async function activityOf(cookie: string, base?: string): Promise<string[
   return ((await response.json()).data as { type: string }[]).map(e => e.type)
 }
 
-/** A session cookie of the shared server's administrator (ADMIN_EMAIL), creating the account on first use. */
-export async function adminCookie() {
-  const password = 'administrator passphrase'
-  const body = JSON.stringify({ name: 'Admin', email: ADMIN_EMAIL, password })
-  const created = await request('/api/auth/sign-up/email', { method: 'POST', body })
-  if (created.status === 200) {
-    await onboard(sessionCookie(created)!)
-    return sessionCookie(created)!
-  }
-  // Another test file made it first.
-  const signedIn = await request('/api/auth/sign-in/email', { method: 'POST', body })
-  if (signedIn.status !== 200) throw new Error(`admin sign-in failed: ${signedIn.status}`)
+export const ADMIN_PASSWORD = 'administrator passphrase'
+
+/**
+ * Makes `email` an administrator of the server at `base`, as an operator does
+ * (`npm run admin:create` sets the role in the database): signs up, onboards, promotes.
+ */
+export async function createAdmin(base: string, databaseUrl: string, email = ADMIN_EMAIL) {
+  const created = await request('/api/auth/sign-up/email', { method: 'POST', base, body: JSON.stringify({ name: 'Admin', email, password: ADMIN_PASSWORD }) })
+  if (created.status !== 200) throw new Error(`admin sign-up failed: ${created.status} ${await created.text()}`)
+  await onboard(sessionCookie(created)!, base)
+  await withDatabase(databaseUrl, sql => sql.run('UPDATE "user" SET "role" = \'admin\' WHERE "email" = ?', [email]))
+}
+
+/** A new session cookie of the shared server's administrator (ADMIN_EMAIL, made by the global setup). */
+export async function adminCookie(base?: string, email = ADMIN_EMAIL) {
+  const signedIn = await request('/api/auth/sign-in/email', { method: 'POST', base, body: JSON.stringify({ email, password: ADMIN_PASSWORD }) })
+  if (signedIn.status !== 200) throw new Error(`admin sign-in failed: ${signedIn.status} ${await signedIn.text()}`)
   return sessionCookie(signedIn)!
 }
 
@@ -87,4 +105,29 @@ export function sessionsOf(email: string, url?: string) {
       `SELECT s.* FROM "session" s JOIN "user" u ON u."id" = s."userId" WHERE u."email" = ?`, [email])
     return rows.map(row => ({ ...row, expiresAt: new Date(row.expiresAt) }))
   }, url)
+}
+
+/**
+ * A request whose path goes out exactly as written (fetch and URL tidy `/./`, `/../` and `%2e`
+ * away), with no headers but these (not even fetch's Sec-Fetch-*), as from the app's own origin
+ * and a new client address, like `request`.
+ */
+export function rawRequest(path: string, init: { base?: string, method?: string, body?: string, cookie?: string, headers?: Record<string, string> } = {}): Promise<Response> {
+  const base = new URL(init.base ?? inject('baseURL'))
+  // An empty value leaves the header out (a client that sends no Origin).
+  const headers = Object.fromEntries(Object.entries({ 'origin': base.origin, 'x-forwarded-for': clientAddress(), ...init.headers }).filter(([, v]) => v !== ''))
+  if (init.cookie) headers.cookie = init.cookie
+  if (init.body !== undefined) headers['content-type'] ??= 'application/json'
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ hostname: base.hostname, port: base.port, path, method: init.method ?? 'GET', headers }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (chunk: Buffer) => chunks.push(chunk))
+      res.on('end', () => {
+        const responseHeaders = new Headers()
+        for (const [name, value] of Object.entries(res.headers)) for (const v of [value ?? []].flat()) responseHeaders.append(name, v)
+        resolve(new Response(res.statusCode === 204 || res.statusCode === 304 ? null : Buffer.concat(chunks), { status: res.statusCode, headers: responseHeaders }))
+      })
+    }).on('error', reject)
+    req.end(init.body)
+  })
 }

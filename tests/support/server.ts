@@ -55,7 +55,9 @@ export async function startServer(env: Record<string, string> = {}, options: { b
       ...(kind === 'postgres' && { REDIS_URL }),
       BETTER_AUTH_SECRET: randomBytes(32).toString('base64'),
       BETTER_AUTH_URL: url,
-      RATE_LIMIT: 'off',
+      // Limits on, as production has them. Tests reach the server through loopback as a trusted
+      // proxy, so each simulated client names its own address in X-Forwarded-For.
+      TRUST_PROXY: 'loopback',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -22,7 +22,10 @@ describe('what the browser may see of a session', () => {
     expect(inner).not.toHaveProperty('token')
     expect(inner).toMatchObject({ id: 's1', userId: 'u1' })
     expect((stripTokens([session]) as object[])[0]).not.toHaveProperty('token')
-    const plain = { status: true }
+    // At any depth, and under every name a token goes by (admin/list-user-sessions nests them).
+    const nested = stripTokens({ sessions: [{ id: 's1', token: 'secret-token' }], accounts: [{ accessToken: 'a', refreshToken: 'r', idToken: 'i', providerId: 'oidc' }] })
+    expect(nested).toEqual({ sessions: [{ id: 's1' }], accounts: [{ providerId: 'oidc' }] })
+    const plain = { status: true, list: [{ id: 1 }] }
     expect(stripTokens(plain)).toBe(plain)
     expect(stripTokens(null)).toBe(null)
   })

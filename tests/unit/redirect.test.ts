@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { loginPath, safeRedirect } from '../../shared/utils/redirect'
+import { isCanonicalPath, isSameSitePath, loginPath, safeRedirect } from '../../shared/utils/redirect'
 
 describe('safeRedirect: where sign-in lands', () => {
   it.each([
@@ -24,6 +24,14 @@ describe('safeRedirect: where sign-in lands', () => {
     42,
     '/login',
     '/register?redirect=/dashboard',
+    // Dot segments and encodings that resolve to a path starting with //: another site to a browser.
+    '/.//evil.com',
+    '/./\\evil.com',
+    '/x/..//evil.com',
+    '/%2e//evil.com',
+    '/%2E%2E//evil.com',
+    '/./%2e//evil.com',
+    '/dashboard/../..//evil.com',
   ])('falls back to /dashboard for %j', (value) => {
     expect(safeRedirect(value)).toBe('/dashboard')
   })
@@ -43,5 +51,32 @@ describe('loginPath', () => {
   it('says why the user was sent there, beside the way back', () => {
     expect(loginPath('/account/sessions', 'revoked')).toBe('/login?redirect=%2Faccount%2Fsessions&reason=revoked')
     expect(loginPath('//evil.example', 'expired')).toBe('/login?reason=expired')
+  })
+})
+
+/** Every spelling of a path that could reach another route than it reads as, or another site. */
+const VARIANTS = [
+  '/api/auth/sign-in/./email', '/api/auth/x/../sign-in/email', '/api/auth/sign-in/x/%2e%2e/email', '/api/auth/sign-in/%2E/email',
+  '/api/auth//sign-in/email', '/api/auth/sign-in%2femail', '/api/auth/sign-in%2Femail', '/api/auth\\sign-in/email', '/api/auth/sign-in/email/.',
+  '/api/auth/sign-in/email/..', '/api/auth/%2e/open-api/generate-schema', '/api/me/%zz', '/.//evil.com', 'api/me', '',
+]
+
+describe('isCanonicalPath: one spelling per route', () => {
+  it.each(VARIANTS)('refuses %j', (path) => {
+    expect(isCanonicalPath(path)).toBe(false)
+  })
+
+  it.each(['/', '/api/auth/sign-in/email', '/api/sessions/abc_DEF-123', '/api/auth/callback/oidc', '/login', '/reset-password', '/%C3%A9t%C3%A9'])('keeps %j', (path) => {
+    expect(isCanonicalPath(path)).toBe(true)
+  })
+})
+
+describe('isSameSitePath: where better-auth may send the browser', () => {
+  it.each(['/dashboard', '/login?error=x', '/account/security#connected', '/login'])('keeps %j', (value) => {
+    expect(isSameSitePath(value)).toBe(true)
+  })
+
+  it.each([...VARIANTS, 'https://evil.com', '//evil.com', '/\\evil.com', '/\t//evil.com', 'javascript:alert(1)', '/a b'])('refuses %j', (value) => {
+    expect(isSameSitePath(value)).toBe(false)
   })
 })

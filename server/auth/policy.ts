@@ -1,0 +1,123 @@
+import type { H3Event } from 'h3'
+import { REDIRECT_FIELDS, routesFor, type Route } from './route-table'
+
+/** Largest request body any route takes; larger ones get 413 before anything reads them. */
+export const BODY_LIMIT = 64 * 1024
+
+const fail = (statusCode: number, message: string, code?: string) => createError({ statusCode, message, data: code && { code } })
+
+/** 413, and the connection closed after it: the rest of the body is never read, so it must not be taken for the next request. */
+function tooLarge(event: H3Event) {
+  setResponseHeader(event, 'connection', 'close')
+  return fail(413, `The request body is larger than ${BODY_LIMIT / 1024} KiB.`)
+}
+
+/** The request body, read at most BODY_LIMIT bytes far and kept where h3 (and so better-auth) reads it again. */
+async function readLimitedBody(event: H3Event): Promise<string | undefined> {
+  const declared = Number(getRequestHeader(event, 'content-length') ?? 0)
+  if (declared > BODY_LIMIT) throw tooLarge(event)
+  if (!declared && !getRequestHeader(event, 'transfer-encoding')) return undefined
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of event.node.req as AsyncIterable<Buffer>) {
+    size += chunk.length
+    if (size > BODY_LIMIT) throw tooLarge(event)
+    chunks.push(chunk)
+  }
+  const raw = Buffer.concat(chunks);
+  (event.node.req as unknown as Record<symbol, unknown>)[Symbol.for('h3RawBody')] = Promise.resolve(raw)
+  return raw.length ? raw.toString('utf8') : undefined
+}
+
+/** The JSON object a request carries (or undefined without a body); 415 for another type, 400 for anything but an object. */
+async function readJsonBody(event: H3Event): Promise<Record<string, unknown> | undefined> {
+  const raw = await readLimitedBody(event)
+  if (raw === undefined) return undefined
+  const type = (getRequestHeader(event, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase()
+  if (type !== 'application/json') throw fail(415, 'Send the body as JSON, with Content-Type: application/json.', 'UNSUPPORTED_MEDIA_TYPE')
+  let body: unknown
+  try {
+    body = JSON.parse(raw)
+  }
+  catch {
+    throw fail(400, 'The body is not valid JSON.', 'INVALID_JSON')
+  }
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw fail(400, 'The body must be a JSON object.', 'INVALID_JSON')
+  return body as Record<string, unknown>
+}
+
+/** The declared route of this request: 404 for an undeclared path, 405 for another method. */
+export function declaredRoute(event: H3Event, path: string): Route {
+  const routes = routesFor(path)
+  const method = event.method === 'HEAD' ? 'GET' : event.method
+  const route = routes.find(r => r.method === method)
+  if (route) return route
+  if (!routes.length) throw fail(404, 'Not found')
+  setResponseHeader(event, 'allow', [...new Set(routes.map(r => r.method))].join(', '))
+  throw fail(405, `${event.method} is not allowed here.`, 'METHOD_NOT_ALLOWED')
+}
+
+/** Where better-auth may send the browser: a same-site path (or this site's own URL), never anywhere else. */
+function assertSameSite(field: string, value: unknown) {
+  if (value === undefined) return
+  const origin = new URL(useEnv().BETTER_AUTH_URL).origin
+  const path = typeof value === 'string' && value.startsWith(origin) ? value.slice(origin.length) || '/' : value
+  if (typeof path !== 'string' || !isSameSitePath(path)) throw fail(400, `${field} must be a path on this site, like /dashboard.`, 'INVALID_REDIRECT')
+}
+
+/**
+ * Applies the route table to one request under /api before anything else sees it: the route must
+ * be declared (and available here), its body JSON within BODY_LIMIT and valid for its schema, any
+ * redirect target a path on this site, the caller of its class, and its limits not used up.
+ */
+export async function enforcePolicy(event: H3Event): Promise<Route> {
+  const path = event.path.split('?')[0]!
+  const route = declaredRoute(event, path)
+  if ((route.caller === 'dev' && !import.meta.dev) || (route.caller === 'bench' && !useEnv().BENCH_ROUTES) || (route.mail && !mailAvailable())) {
+    throw fail(404, 'Not found')
+  }
+  // Who first (401 before 400: a stranger learns nothing of the body a route takes), then what.
+  const session = await callerSession(event, route)
+  const body = event.method === 'GET' || event.method === 'HEAD' ? undefined : await readJsonBody(event)
+  if (route.body) {
+    const parsed = route.body.safeParse(body ?? {})
+    if (!parsed.success) throw createError({ statusCode: 400, message: 'Invalid request body', data: { issues: parsed.error.issues } })
+  }
+  const query = getQuery(event)
+  for (const field of REDIRECT_FIELDS) {
+    assertSameSite(field, body?.[field])
+    assertSameSite(field, query[field])
+  }
+  if (!route.limits?.length) return route
+  const pending = route.caller === 'second-factor' && !session ? await pendingSecondFactorUserId(event) : undefined
+  const pendingEmail = pending && (await useDb().user.findUnique({ where: { id: pending }, select: { email: true } }))?.email
+  await applyLimits(event, route, {
+    'ip': clientIp(event),
+    'email': typeof body?.email === 'string' ? body.email : undefined,
+    'user': session?.user.email,
+    'second-factor': session?.user.email ?? pendingEmail,
+  })
+  return route
+}
+
+/** The session the route's caller class needs (401 / 403 otherwise); null for routes anyone may call. */
+async function callerSession(event: H3Event, route: Route) {
+  switch (route.caller) {
+    case 'session': return requireSession(event)
+    case 'onboarded': return requireOnboarded(event)
+    case 'fresh': return requireFreshSession(event)
+    case 'admin': return requireAdmin(event)
+    case 'second-factor': {
+      const session = await getAuthSession(event)
+      if (!session && !hasSecondFactorCookie(event)) throw fail(401, 'Sign in with your password first.')
+      return session
+    }
+    default: return null
+  }
+}
+
+declare module 'h3' {
+  interface H3EventContext {
+    route?: Route
+  }
+}

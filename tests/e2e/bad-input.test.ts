@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import { COOKIE, database, rawRequest, request, signUp } from '../support/http'
+
+const users = () => database(sql => sql.all<{ n: number | string }>('SELECT COUNT(*) AS n FROM "user"')).then(([row]) => Number(row!.n))
+
+/** A 4xx JSON error in the app's shape. */
+async function expectJsonError(response: Response, status: number) {
+  expect(response.status).toBe(status)
+  expect(response.headers.get('content-type')).toMatch(/application\/json/)
+  expect(await response.json()).toMatchObject({ success: false, message: expect.any(String) })
+}
+
+describe('a malformed cookie or bearer', () => {
+  it.each(['%', '%zz.x', 'abc%E0%A4%A.sig'])('cookie %j: no session, a clear 401, and a Set-Cookie that removes it', async (value) => {
+    const cookie = `${COOKIE}=${value}`
+    const me = await request('/api/me', { cookie })
+    expect(me.headers.getSetCookie().find(c => c.startsWith(`${COOKIE}=;`))).toMatch(/Max-Age=0/)
+    await expectJsonError(me, 401)
+    expect(await (await request('/api/session', { cookie })).json()).toMatchObject({ success: true, data: null })
+    expect((await request('/api/auth/get-session', { cookie })).status).toBe(200)
+    // A page: the sign-in page, not an error page.
+    const page = await request('/dashboard', { cookie })
+    expect(page.status).toBe(302)
+    expect(page.headers.get('location')).toMatch(/^\/login\?redirect=/)
+  })
+
+  it.each(['Bearer %zz.x', 'Bearer %', 'Bearer a.%E0'])('%j: a clear 401', async (authorization) => {
+    await expectJsonError(await request('/api/me', { headers: { authorization } }), 401)
+    expect((await request('/api/auth/token', { headers: { authorization } })).status).toBe(401)
+  })
+})
+
+describe('bodies better-auth would not take as JSON', () => {
+  const email = () => `encoding-${randomUUID()}@example.com`
+  it.each([
+    ['application/x-www-form-urlencoded', (e: string) => `name=X&email=${encodeURIComponent(e)}&password=correct+horse+battery`, 415],
+    ['text/plain', (e: string) => JSON.stringify({ name: 'X', email: e, password: 'correct horse battery' }), 415],
+    ['multipart/form-data; boundary=x', (e: string) => `--x\r\nContent-Disposition: form-data; name="email"\r\n\r\n${e}\r\n--x--\r\n`, 415],
+    ['application/json', (e: string) => `\uFEFF${JSON.stringify({ name: 'X', email: e, password: 'correct horse battery' })}`, 400],
+    ['application/json', () => '{"name": "X", "email": ', 400],
+    ['application/json', () => '["not", "an", "object"]', 400],
+    ['application/json', () => 'null', 400],
+  ])('sign-up as %s: a 4xx JSON answer, and no account is made', async (type, body, status) => {
+    const before = await users()
+    for (const path of ['/api/auth/sign-up/email', '/api/auth/sign-in/email']) {
+      await expectJsonError(await request(path, { method: 'POST', headers: { 'content-type': type }, body: body(email()) }), status)
+    }
+    expect(await users()).toBe(before)
+  })
+
+  it('a body over 64 KiB gets 413, declared or streamed, before anything reads it', async () => {
+    const big = JSON.stringify({ email: 'x@example.com', password: 'x'.repeat(70 * 1024) })
+    await expectJsonError(await request('/api/auth/sign-in/email', { method: 'POST', body: big }), 413)
+    const streamed = new ReadableStream({
+      start(controller) {
+        for (let i = 0; i < 80; i++) controller.enqueue(new TextEncoder().encode('x'.repeat(1024)))
+        controller.close()
+      },
+    })
+    await expectJsonError(await request('/api/auth/sign-in/email', { method: 'POST', body: streamed, duplex: 'half' } as RequestInit), 413)
+  })
+
+  it('a body that fails its route\'s schema gets 400 naming the field, and changes nothing', async () => {
+    const { cookie } = await signUp()
+    const response = await request('/api/account/onboarding', { method: 'POST', cookie, body: JSON.stringify({ displayName: 42, timeZone: 'Mars/Olympus' }) })
+    await expectJsonError(response, 400)
+  })
+})
+
+describe('methods and paths nobody declared', () => {
+  it.each(['TRACE', 'PUT', 'PATCH'])('%s on better-auth\'s and our routes: 405 JSON with Allow', async (method) => {
+    for (const path of ['/api/auth/sign-in/email', '/api/me', '/api/auth/get-session']) {
+      // fetch refuses to send TRACE at all; a plain socket does.
+      const response = await rawRequest(path, { method })
+      expect(response.headers.get('allow'), path).toMatch(/GET|POST/)
+      await expectJsonError(response, 405)
+    }
+  })
+
+  it('an unknown path under /api, or under /api/auth: 404 JSON', async () => {
+    for (const path of ['/api/nothing', '/api/auth/nothing', '/api/auth/ok', '/api/auth/error', '/api/auth/account-info']) await expectJsonError(await request(path), 404)
+  })
+
+  it('a path in another spelling: 400, with JSON under /api', async () => {
+    for (const path of ['/api/./me', '/api/auth/x/../get-session', '/api/%2e/session', '/api//me', '/api/auth/sign-in%2Femail']) {
+      const response = await rawRequest(path)
+      expect(response.status, path).toBe(400)
+      expect(response.headers.get('content-type'), path).toMatch(/application\/json/)
+      expect(await response.json(), path).toMatchObject({ success: false, code: 'NON_CANONICAL_PATH' })
+    }
+    expect((await rawRequest('/./dashboard')).status).toBe(400)
+  })
+})
