@@ -6,26 +6,52 @@ export const BODY_LIMIT = 64 * 1024
 
 const fail = (statusCode: number, message: string, code?: string) => createError({ statusCode, message, data: code && { code } })
 
-/** 413, and the connection closed after it: the rest of the body is never read, so it must not be taken for the next request. */
-function tooLarge(event: H3Event) {
-  setResponseHeader(event, 'connection', 'close')
-  return fail(413, `The request body is larger than ${BODY_LIMIT / 1024} KiB.`)
-}
+/** Past this, an oversized body is not even read to its end: the connection is closed instead. */
+const DISCARD_LIMIT = 8 * 1024 * 1024
 
-/** The request body, read at most BODY_LIMIT bytes far and kept where h3 (and so better-auth) reads it again. */
+const tooLarge = () => fail(413, `The request body is larger than ${BODY_LIMIT / 1024} KiB.`)
+
+/**
+ * The request body, read at most BODY_LIMIT bytes far and kept where h3 (and so better-auth) reads
+ * it again. A larger body gets 413 once the rest has been read and thrown away (so the client,
+ * still sending, reads the answer and may reuse the connection), or at once, with the connection
+ * closed, past DISCARD_LIMIT.
+ */
 async function readLimitedBody(event: H3Event): Promise<string | undefined> {
   const declared = Number(getRequestHeader(event, 'content-length') ?? 0)
-  if (declared > BODY_LIMIT) throw tooLarge(event)
   if (!declared && !getRequestHeader(event, 'transfer-encoding')) return undefined
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of event.node.req as AsyncIterable<Buffer>) {
-    size += chunk.length
-    if (size > BODY_LIMIT) throw tooLarge(event)
-    chunks.push(chunk)
+  const req = event.node.req
+  const closeAndRefuse = () => {
+    setResponseHeader(event, 'connection', 'close')
+    return tooLarge()
   }
-  const raw = Buffer.concat(chunks);
-  (event.node.req as unknown as Record<symbol, unknown>)[Symbol.for('h3RawBody')] = Promise.resolve(raw)
+  if (declared > DISCARD_LIMIT) throw closeAndRefuse()
+  // Listeners, not an async iterator: leaving one early destroys the request and its socket.
+  const raw = await new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    const done = () => req.off('data', onData).off('end', onEnd).off('error', onError)
+    const onData = (chunk: Buffer) => {
+      size += chunk.length
+      if (size <= BODY_LIMIT && declared <= BODY_LIMIT) chunks.push(chunk)
+      else if (size > DISCARD_LIMIT) {
+        done()
+        req.pause()
+        reject(closeAndRefuse())
+      }
+    }
+    const onEnd = () => {
+      done()
+      if (size > BODY_LIMIT || declared > BODY_LIMIT) reject(tooLarge())
+      else resolve(Buffer.concat(chunks))
+    }
+    const onError = (error: Error) => {
+      done()
+      reject(error)
+    }
+    req.on('data', onData).once('end', onEnd).once('error', onError)
+  });
+  (req as unknown as Record<symbol, unknown>)[Symbol.for('h3RawBody')] = Promise.resolve(raw)
   return raw.length ? raw.toString('utf8') : undefined
 }
 

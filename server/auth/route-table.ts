@@ -120,7 +120,7 @@ export const ROUTES: Route[] = [
   // better-auth: administration
   { method: 'POST', path: `${A}/admin/set-role`, caller: 'admin', summary: 'Give a user a role', body: z.object({ userId: id, role: z.enum(['user', 'admin']) }), limits: [AUTH_IP('admin')] },
   { method: 'POST', path: `${A}/admin/set-user-password`, caller: 'admin', summary: 'Set a user\'s password; their sessions end', body: z.object({ userId: id, newPassword: password }), limits: [AUTH_IP('admin')] },
-  { method: 'POST', path: `${A}/admin/ban-user`, caller: 'admin', summary: 'Ban a user; their sessions end at once', body: z.object({ userId: id, banReason: z.string().max(500).optional(), banExpiresIn: z.number().int().positive().optional() }), limits: [AUTH_IP('admin')] },
+  { method: 'POST', path: `${A}/admin/ban-user`, caller: 'admin', summary: 'Ban a user; their sessions end at once', body: z.object({ userId: id, banReason: z.string().max(500).optional(), banExpiresIn: z.number().int().positive().max(100 * 365 * 86400).optional() }), limits: [AUTH_IP('admin')] },
   { method: 'POST', path: `${A}/admin/unban-user`, caller: 'admin', summary: 'Lift a ban', body: z.object({ userId: id }), limits: [AUTH_IP('admin')] },
 
   // Ours

@@ -1,18 +1,23 @@
 /**
- * Before anything else looks at a request: its path must be canonical (isCanonicalPath), since
- * better-auth routes on the normalised URL and every check here compares the path as given; and
- * auth cookies or a bearer that cannot even be decoded are dropped (the cookie cleared), so they
- * read as no session instead of failing every route.
+ * Before anything else looks at a request: its Host and path must be well formed and the path
+ * canonical (isCanonicalPath), since better-auth routes on the normalised URL and every check here
+ * compares the path as given; and it may name one session at most (normalizeCredentials), since
+ * our checks and better-auth must act on the same one.
  */
 export default defineEventHandler((event) => {
-  const path = event.path.split('?')[0]!
-  if (!isCanonicalPath(path)) {
-    const message = 'This address is not in canonical form (dot segments, encoded or doubled slashes).'
-    if (path.startsWith('/api/')) throw createError({ statusCode: 400, message, data: { code: 'NON_CANONICAL_PATH' } })
-    // A page: answered here, before the renderer (whose error page would run the page middleware).
+  // The target as the client sent it: h3 has already decoded event.path (`%2e%2e` reads as `..`).
+  const path = (event.node.req.originalUrl ?? event.node.req.url ?? '/').split('?')[0]!
+  // An absolute-form target (GET http://host/api/... HTTP/1.1) is an API request too.
+  const api = /^(?:https?:\/\/[^/]*)?\/api\//i.test(path)
+  // Answered here, before anything that would read the path again (the error handler, the page renderer).
+  const refuse = (message: string, code: string) => {
     setResponseStatus(event, 400)
-    setResponseHeader(event, 'content-type', 'text/plain; charset=utf-8')
-    return message
+    setResponseHeader(event, 'content-type', api ? 'application/json' : 'text/plain; charset=utf-8')
+    return api ? JSON.stringify({ success: false, message, code }) : message
   }
-  dropMalformedCredentials(event)
+  if (!isCanonicalPath(path)) return refuse('This address is not in canonical form (dot segments, escaped or doubled slashes).', 'NON_CANONICAL_PATH')
+  const host = getRequestHeader(event, 'host') ?? ''
+  // No Host at all (an HTTP/1.0 probe) reads as localhost; any other must be a host name.
+  if (host && (!/^[\w.-]+(?::\d{1,5})?$|^\[[\da-f:.]+\](?::\d{1,5})?$/i.test(host) || !URL.canParse(`http://${host}`))) return refuse('The Host header is not a host name.', 'INVALID_HOST')
+  if (!normalizeCredentials(event)) return refuse('This request names two sessions: send the session cookie once, or a bearer token, not both.', 'AMBIGUOUS_CREDENTIALS')
 })

@@ -26,8 +26,16 @@ export function parseTrustedProxies(value: string): TrustedProxies | string {
   return { addresses }
 }
 
-/** IPv4 clients of a dual-stack socket arrive as ::ffff:a.b.c.d; people know them as a.b.c.d. */
-const plain = (ip: string) => ip.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '')
+/**
+ * One spelling per address: IPv4 clients of a dual-stack socket (::ffff:a.b.c.d) as a.b.c.d, and
+ * IPv6 in its compressed lower-case form; anything else (a zone id `fe80::1%eth0` included) as ''.
+ */
+function plain(ip: string): string {
+  const v4 = ip.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '')
+  if (isIP(v4) === 4) return v4
+  if (isIP(v4) !== 6 || v4.includes('%')) return ''
+  return new URL(`http://[${v4}]`).hostname.slice(1, -1)
+}
 
 function trusted(ip: string, addresses: BlockList): boolean {
   return addresses.check(ip, isIP(ip) === 4 ? 'ipv4' : 'ipv6')
@@ -39,10 +47,10 @@ function trusted(ip: string, addresses: BlockList): boolean {
  * are not IP addresses are ignored.
  */
 export function clientIp(event: H3Event, proxies: TrustedProxies = useEnv().TRUST_PROXY): string | undefined {
-  const socket = event.node.req.socket.remoteAddress && plain(event.node.req.socket.remoteAddress)
+  const socket = event.node.req.socket.remoteAddress ? plain(event.node.req.socket.remoteAddress) || undefined : undefined
   if (!proxies || !socket) return socket
   if ('addresses' in proxies && !trusted(socket, proxies.addresses)) return socket
-  const forwarded = (getRequestHeader(event, 'x-forwarded-for') ?? '').split(',').map(s => plain(s.trim())).filter(s => isIP(s))
+  const forwarded = (getRequestHeader(event, 'x-forwarded-for') ?? '').split(',').map(s => plain(s.trim())).filter(Boolean)
   if (!forwarded.length) return socket
   if ('hops' in proxies) return forwarded[Math.max(0, forwarded.length - proxies.hops)]
   for (let i = forwarded.length - 1; i >= 0; i--) if (!trusted(forwarded[i]!, proxies.addresses)) return forwarded[i]

@@ -140,29 +140,46 @@ export function useSessionCache(): SessionCache {
   return cache
 }
 
+/** Every name a session cookie can go by (better-auth's reader takes the hyphenated and __Secure- ones too). */
+const SESSION_COOKIE = /^(__Secure-)?better-auth[.-]session_token$/
+const clearCookie = (event: H3Event, name: string) => appendResponseHeader(event, 'set-cookie', `${name}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax${name.startsWith('__Secure-') ? '; Secure' : ''}`)
+
 /**
- * Removes better-auth cookies whose value cannot be decoded (and tells the browser to forget
- * them), and a bearer that cannot: the request goes on as one without a session.
+ * Leaves a request with at most one session credential, the one better-auth reads, so the session
+ * our checks see is the session better-auth acts on: better-auth cookies that cannot be decoded,
+ * a bearer that cannot, and session cookies under a name this server does not use are dropped
+ * (the cookies cleared). Returns false when the request still names two sessions (the cookie
+ * twice, or a cookie and a bearer): such a request must be refused, not guessed at.
  */
-export function dropMalformedCredentials(event: H3Event) {
+export function normalizeCredentials(event: H3Event): boolean {
   const { cookie, authorization } = event.node.req.headers
+  const configured = `${useEnv().BETTER_AUTH_URL.startsWith('https:') ? '__Secure-' : ''}better-auth.session_token`
   let changed = false
   if (authorization && !decodes(authorization)) {
     delete event.node.req.headers.authorization
     changed = true
   }
-  if (cookie?.includes('%')) {
-    const kept = cookie.split(';').filter((pair) => {
+  let sessions = /^bearer\s/i.test(event.node.req.headers.authorization ?? '') ? 1 : 0
+  if (cookie) {
+    const pairs = cookie.split(';')
+    const kept = pairs.filter((pair) => {
       const [name = '', ...value] = pair.trim().split('=')
-      if (!/^(__Secure-)?better-auth\./.test(name) || decodes(value.join('='))) return true
-      appendResponseHeader(event, 'set-cookie', `${name}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax${name.startsWith('__Secure-') ? '; Secure' : ''}`)
-      return false
+      const malformed = /^(__Secure-)?better-auth[.-]/.test(name) && !decodes(value.join('='))
+      if (malformed || (SESSION_COOKIE.test(name) && name !== configured)) {
+        clearCookie(event, name)
+        return false
+      }
+      if (name === configured) sessions++
+      return true
     })
-    if (kept.length !== cookie.split(';').length) {
+    if (kept.length !== pairs.length) {
       event.node.req.headers.cookie = kept.join(';')
       changed = true
     }
   }
   // h3 keeps the Headers it built; build them again from what is left.
   if (changed) (event as unknown as { _headers?: Headers })._headers = undefined
+  if (sessions <= 1) return true
+  clearCookie(event, configured)
+  return false
 }

@@ -4,10 +4,13 @@ const BASE = 'http://same.invalid'
 
 /**
  * Whether a URL path is in the one form every check compares: no dot segments (`/./`, `/../`, or
- * their encodings `%2e`), no encoded or doubled slashes, no backslashes, no broken escapes.
+ * their encodings `%2e`), no encoded or doubled slashes, no backslashes, no broken escapes, and no
+ * escaped ASCII at all (only UTF-8 beyond it may be escaped).
  */
 export function isCanonicalPath(path: string): boolean {
   if (!path.startsWith('/') || path.includes('//') || /%2e|%2f|%5c|\\/i.test(path)) return false
+  // An escaped ASCII character (`%35`, `%3F`) is another spelling, or a delimiter in disguise.
+  if ([...path.matchAll(/%([\da-f]{2})/gi)].some(([, hex]) => Number.parseInt(hex!, 16) < 0x80)) return false
   try {
     decodeURIComponent(path)
     return new URL(path, BASE).pathname === path

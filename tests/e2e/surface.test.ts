@@ -4,7 +4,7 @@ import { memoryAdapter } from 'better-auth/adapters/memory'
 import { admin, bearer, emailOTP, genericOAuth, jwt, openAPI, twoFactor } from 'better-auth/plugins'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CALLER_TEXT, ROUTES, routesFor } from '../../server/auth/route-table'
-import { adminCookie, clientAddress, createAdmin, database, rawRequest, request, signUp } from '../support/http'
+import { adminCookie, clientAddress, createAdmin, database, rawRequest, request, sessionCookie, signUp } from '../support/http'
 import { startServer, type TestServer } from '../support/server'
 import { startMailbox, type TestMailbox } from '../support/smtp'
 
@@ -233,7 +233,11 @@ describe('the caller classes the table declares', () => {
 
 describe('the client address is the nearest one no trusted proxy added', () => {
   it('behind loopback as the trusted proxy: a prepended address is ignored, and so is anything that is not an address', async () => {
-    const cases: [string, string][] = [['6.6.6.6, 203.0.113.50', '203.0.113.50'], ['SUPPORT-NOTICE: call +1-555-0100', '127.0.0.1'], ['203.0.113.51, <b>hi</b>', '203.0.113.51']]
+    const cases: [string, string][] = [
+      ['6.6.6.6, 203.0.113.50', '203.0.113.50'], ['SUPPORT-NOTICE: call +1-555-0100', '127.0.0.1'], ['203.0.113.51, <b>hi</b>', '203.0.113.51'],
+      // An IPv6 zone id is free text after the %; and one address has one spelling, for the limits too.
+      ['fe80::1%evil.example.com', '127.0.0.1'], ['2001:DB8:0:0::1', '2001:db8::1'],
+    ]
     for (const [forwarded, expected] of cases) {
       const { email } = await signUp(app.url, undefined, { onboard: false, ip: forwarded })
       const rows = await database(sql => sql.all<{ ipAddress: string }>('SELECT "ipAddress" FROM "audit_event" WHERE "email" = ?', [email]), app.databaseUrl)
@@ -250,5 +254,92 @@ describe('no redirect leaves the site', () => {
       expect(response.status, `${path} ${field}`).toBe(400)
       expect(await response.json()).toMatchObject({ code: 'INVALID_REDIRECT' })
     }
+  })
+})
+
+describe('one request names one session, the one better-auth acts on', () => {
+  /** A victim whose sign-in is two days old (not fresh), with a second device, and an attacker's fresh session. */
+  async function victimAndAttacker() {
+    const victim = await signUp(app.url)
+    const device = sessionCookie(await post('/api/auth/sign-in/email', { email: victim.email, password: victim.password }))!
+    await database(sql => sql.run('UPDATE "session" SET "createdAt" = ? WHERE "userId" = (SELECT "id" FROM "user" WHERE "email" = ?)', [new Date(Date.now() - 2 * 86400_000), victim.email]), app.databaseUrl)
+    const attacker = await signUp(app.url)
+    // The attacker's session, checked (and so cached) on its own first.
+    expect((await call('GET', '/api/me', { cookie: attacker.cookie })).status).toBe(200)
+    return { victim, device, attacker, value: (cookie: string) => cookie.slice(cookie.indexOf('=') + 1) }
+  }
+
+  it('the session cookie twice, or a cookie and a bearer: 400, and nothing is done', async () => {
+    const { victim, device, attacker, value } = await victimAndAttacker()
+    const spellings = [
+      { cookie: `${victim.cookie}; ${attacker.cookie}` },
+      { cookie: `${attacker.cookie}; ${victim.cookie}` },
+      { cookie: attacker.cookie, headers: { authorization: `Bearer ${decodeURIComponent(value(victim.cookie))}` } },
+      { cookie: victim.cookie, headers: { authorization: `Bearer ${decodeURIComponent(value(attacker.cookie))}` } },
+    ]
+    for (const spelling of spellings) {
+      const response = await call('POST', '/api/sessions/revoke-others', { ...spelling, body: {} })
+      expect(response.status).toBe(400)
+      expect(await response.json()).toMatchObject({ code: 'AMBIGUOUS_CREDENTIALS' })
+    }
+    expect((await call('GET', '/api/me', { cookie: device })).status).toBe(200)
+  })
+
+  it('a session cookie under a name this server does not use is ignored: the checks and the action both see the same session', async () => {
+    const { victim, device, attacker, value } = await victimAndAttacker()
+    const mixed = `${victim.cookie}; __Secure-better-auth.session_token=${value(attacker.cookie)}; better-auth-session_token=${value(attacker.cookie)}`
+    const revoke = await call('POST', '/api/sessions/revoke-others', { cookie: mixed, body: {} })
+    expect(revoke.status).toBe(403) // the victim's old sign-in, not the attacker's fresh one
+    expect(await revoke.json()).toMatchObject({ code: 'REAUTH_REQUIRED' })
+    expect((await call('GET', '/api/me', { cookie: device })).status).toBe(200)
+    // Guesses at the victim's password count against the victim's account.
+    for (let i = 0; i < 5; i++) expect((await post('/api/sessions/reauthenticate', { password: 'a guess' }, mixed)).status).toBe(403)
+    expect((await post('/api/sessions/reauthenticate', { password: victim.password }, victim.cookie)).status).toBe(429)
+  })
+})
+
+describe('odd requests that once answered 500', () => {
+  it('a Host header that is not a host name: 400 JSON', async () => {
+    for (const host of ['[', 'a b', '%', 'a:99999x', 'a@b']) {
+      const response = await rawRequest('/api/auth/get-session', { base: app.url, headers: { host } })
+      expect(response.status, host).toBe(400)
+      expect(await response.json(), host).toMatchObject({ code: 'INVALID_HOST' })
+    }
+  })
+
+  it('an escape of a plain character in a path parameter is another spelling: 400', async () => {
+    const user = await signUp(app.url)
+    const [row] = await database(sql => sql.all<{ id: string }>('SELECT s."id" FROM "session" s JOIN "user" u ON u."id" = s."userId" WHERE u."email" = ?', [user.email]), app.databaseUrl)
+    const spelled = `%${row!.id.charCodeAt(0).toString(16)}${row!.id.slice(1)}`
+    expect((await rawRequest(`/api/sessions/${spelled}`, { base: app.url, method: 'DELETE', cookie: user.cookie })).status).toBe(400)
+    expect((await call('GET', '/api/me', { cookie: user.cookie })).status).toBe(200)
+  })
+
+  it('an absolute-form request target gets JSON too', async () => {
+    const response = await rawRequest(`${app.url}/api/./me`, { base: app.url })
+    expect(response.status).toBe(400)
+    expect(await response.json()).toMatchObject({ code: 'NON_CANONICAL_PATH' })
+  })
+
+  it('a ban of a century and more: 400, not a date the database cannot hold', async () => {
+    const user = await signUp(app.url)
+    const [target] = await database(sql => sql.all<{ id: string }>('SELECT "id" FROM "user" WHERE "email" = ?', [user.email]), app.databaseUrl)
+    const response = await post('/api/auth/admin/ban-user', { userId: target!.id, banExpiresIn: 8_640_000_000_000 }, await adminCookie(app.url, ADMIN))
+    expect(response.status).toBe(400)
+    expect((await call('GET', '/api/me', { cookie: user.cookie })).status).toBe(200)
+  })
+
+  it('a streamed body over the limit: 413, and the server logs no error', async () => {
+    const before = app.logs().length
+    const streamed = new ReadableStream({
+      start(controller) {
+        for (let i = 0; i < 100; i++) controller.enqueue(new TextEncoder().encode('x'.repeat(1024)))
+        controller.close()
+      },
+    })
+    const response = await request('/api/auth/sign-in/email', { base: app.url, method: 'POST', body: streamed, duplex: 'half' } as RequestInit)
+    expect(response.status).toBe(413)
+    expect((await call('GET', '/api/session')).status).toBe(200)
+    expect(app.logs().slice(before)).not.toMatch(/uncaught|TypeError/i)
   })
 })

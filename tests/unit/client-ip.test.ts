@@ -36,6 +36,13 @@ describe('the client address behind trusted proxies', () => {
   it('ignores entries that are not IP addresses, so free text never reaches the audit log or a mail', () => {
     expect(clientIp(from('127.0.0.1', 'SUPPORT-NOTICE: call +1-555-0100'), proxies('1'))).toBe('127.0.0.1')
     expect(clientIp(from('127.0.0.1', '203.0.113.9, <script>'), proxies('loopback'))).toBe('203.0.113.9')
+    // Node's isIP takes any text after an IPv6 zone id's %.
+    expect(clientIp(from('127.0.0.1', 'fe80::1%evil.example.com'), proxies('1'))).toBe('127.0.0.1')
+  })
+
+  it('gives one address one spelling, so a limit cannot be dodged by writing it another way', () => {
+    expect(clientIp(from('127.0.0.1', '2001:DB8:0:0::1'), proxies('1'))).toBe('2001:db8::1')
+    expect(clientIp(from('127.0.0.1', '2001:db8:0000:0000:0000:0000:0000:0001'), proxies('1'))).toBe('2001:db8::1')
   })
 
   it('dual-stack IPv4 sockets read as plain IPv4', () => {

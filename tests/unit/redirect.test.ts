@@ -59,6 +59,7 @@ const VARIANTS = [
   '/api/auth/sign-in/./email', '/api/auth/x/../sign-in/email', '/api/auth/sign-in/x/%2e%2e/email', '/api/auth/sign-in/%2E/email',
   '/api/auth//sign-in/email', '/api/auth/sign-in%2femail', '/api/auth/sign-in%2Femail', '/api/auth\\sign-in/email', '/api/auth/sign-in/email/.',
   '/api/auth/sign-in/email/..', '/api/auth/%2e/open-api/generate-schema', '/api/me/%zz', '/.//evil.com', 'api/me', '',
+  '/api/%6de', '/api/sessions/%35abc', '/api/auth/sign-in%3Fx/email', '/api/me%23x', '/api/me%20',
 ]
 
 describe('isCanonicalPath: one spelling per route', () => {
