@@ -6,7 +6,8 @@ import { startMailbox, type TestMailbox } from '../support/smtp'
 
 const CONFIRM = 'Confirm your email address'
 const RESET = 'Reset your password'
-const BOSS = 'boss@example.com'
+// A new address each run: Redis, shared by every run on this machine, keeps per-account counts.
+const BOSS = `boss-${randomUUID()}@example.com`
 
 let mailbox: TestMailbox
 let app: ClockServer

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { request, signUp } from '../support/http'
 
@@ -16,7 +17,7 @@ describe('security headers', () => {
     for (const path of ['/dashboard', '/api/session', '/api/me', '/api/sessions', '/api/auth/get-session', '/login']) {
       expect((await request(path, { cookie })).headers.get('cache-control'), path).toMatch(/no-store/)
     }
-    const signIn = await request('/api/auth/sign-in/email', { method: 'POST', body: JSON.stringify({ email: 'nobody@example.com', password: 'wrong password' }) })
+    const signIn = await request('/api/auth/sign-in/email', { method: 'POST', body: JSON.stringify({ email: `nobody-${randomUUID()}@example.com`, password: 'wrong password' }) })
     expect(signIn.headers.get('cache-control')).toMatch(/no-store/)
   })
 

@@ -4,7 +4,7 @@ import { createPostgresDatabase, withDatabase } from '../support/db'
 import { adminCookie, createAdmin, request, signUp } from '../support/http'
 import { startServer, type TestServer } from '../support/server'
 
-const ADMIN = 'instances-admin@example.com'
+const ADMIN = `instances-admin-${randomBytes(4).toString('hex')}@example.com`
 let database: Awaited<ReturnType<typeof createPostgresDatabase>>
 let a: TestServer
 let b: TestServer

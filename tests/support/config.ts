@@ -2,7 +2,5 @@
 export const POLL_INTERVAL = 2
 export const SESSION_EXPIRES_IN = 3 * 24 * 3600
 export const SESSION_UPDATE_AGE = 12 * 3600
-/** Signing up with this address makes an administrator (ADMIN_EMAILS of the shared server). */
-export const ADMIN_EMAIL = 'admin@example.com'
 /** Seconds a session stays in a server's cache (the bound for revocations the server cannot see, on SQLite). */
 export const SESSION_CACHE_TTL = 2

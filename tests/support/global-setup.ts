@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { spawnSync } from 'node:child_process'
 import type { TestProject } from 'vitest/node'
 import { POLL_INTERVAL, SESSION_CACHE_TTL, SESSION_EXPIRES_IN, SESSION_UPDATE_AGE } from './config'
@@ -24,8 +25,11 @@ export default async function setup(project: TestProject) {
     SESSION_UPDATE_AGE: String(SESSION_UPDATE_AGE),
     SESSION_CACHE_TTL: String(SESSION_CACHE_TTL),
   }, { backend: project.config.env?.E2E_DATABASE === 'postgres' ? 'postgres' : 'sqlite' })
-  // The administrator every test file signs in as, made once, as an operator would.
-  await createAdmin(server.url, server.databaseUrl)
+  // The administrator every test file signs in as, made once, as an operator would. A new address
+  // each run: Redis, shared by every run on this machine, keeps per-account counts for an hour.
+  const adminEmail = `admin-${randomUUID()}@example.com`
+  await createAdmin(server.url, server.databaseUrl, adminEmail)
+  project.provide('adminEmail', adminEmail)
   project.provide('baseURL', server.url)
   project.provide('databaseUrl', server.databaseUrl)
   return () => server.stop()
@@ -35,5 +39,6 @@ declare module 'vitest' {
   export interface ProvidedContext {
     baseURL: string
     databaseUrl: string
+    adminEmail: string
   }
 }

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { request as httpRequest } from 'node:http'
 import { inject } from 'vitest'
-import { ADMIN_EMAIL } from './config'
 import { type Sql, withDatabase } from './db'
 
 export const COOKIE = 'better-auth.session_token'
@@ -72,15 +71,15 @@ export const ADMIN_PASSWORD = 'administrator passphrase'
  * Makes `email` an administrator of the server at `base`, as an operator does
  * (`npm run admin:create` sets the role in the database): signs up, onboards, promotes.
  */
-export async function createAdmin(base: string, databaseUrl: string, email = ADMIN_EMAIL) {
+export async function createAdmin(base: string, databaseUrl: string, email: string) {
   const created = await request('/api/auth/sign-up/email', { method: 'POST', base, body: JSON.stringify({ name: 'Admin', email, password: ADMIN_PASSWORD }) })
   if (created.status !== 200) throw new Error(`admin sign-up failed: ${created.status} ${await created.text()}`)
   await onboard(sessionCookie(created)!, base)
   await withDatabase(databaseUrl, sql => sql.run('UPDATE "user" SET "role" = \'admin\' WHERE "email" = ?', [email]))
 }
 
-/** A new session cookie of the shared server's administrator (ADMIN_EMAIL, made by the global setup). */
-export async function adminCookie(base?: string, email = ADMIN_EMAIL) {
+/** A new session cookie of an administrator: by default the shared server's (made by the global setup). */
+export async function adminCookie(base?: string, email = inject('adminEmail')) {
   const signedIn = await request('/api/auth/sign-in/email', { method: 'POST', base, body: JSON.stringify({ email, password: ADMIN_PASSWORD }) })
   if (signedIn.status !== 200) throw new Error(`admin sign-in failed: ${signedIn.status} ${await signedIn.text()}`)
   return sessionCookie(signedIn)!
