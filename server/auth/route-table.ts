@@ -167,12 +167,17 @@ export const CALLER_TEXT: Record<Caller, string> = {
   'bench': '`BENCH_ROUTES=true` only',
 }
 
-const compiled = ROUTES.map(route => ({
-  route,
-  pattern: new RegExp(`^${route.path.replace(/[.]/g, '\\.').replace(/\{\w+\}/g, '[^/]+')}$`),
-}))
+// Looked up on every /api request: fixed paths by a map, the few with a parameter by pattern.
+const fixed = new Map<string, Route[]>()
+const patterned: { route: Route, pattern: RegExp }[] = []
+for (const route of ROUTES) {
+  if (route.path.includes('{')) patterned.push({ route, pattern: new RegExp(`^${route.path.replace(/[.]/g, '\\.').replace(/\{\w+\}/g, '[^/]+')}$`) })
+  else fixed.set(route.path, [...fixed.get(route.path) ?? [], route])
+}
 
 /** The routes declared for a (canonical) path, whatever their method. */
 export function routesFor(path: string): Route[] {
-  return compiled.filter(c => c.pattern.test(path)).map(c => c.route)
+  const matched = patterned.filter(p => p.pattern.test(path)).map(p => p.route)
+  const exact = fixed.get(path)
+  return exact ? [...exact, ...matched] : matched
 }
