@@ -6,7 +6,7 @@ interface ValidationIssue { path?: PropertyKey[], message: string }
 
 /** API errors as `{ success: false, message }` JSON; everything else falls through to Nuxt's page. */
 export default defineNitroErrorHandler((error: H3Error, event) => {
-  if (!event.path.startsWith('/api/')) return
+  if (!event.path.toLowerCase().startsWith('/api/')) return
   if (dependencyDown(error)) {
     console.warn(`[${event.method} ${event.path}] database unavailable: ${describeCause(error)}`)
     error = createError({ statusCode: 503, message: 'The service is temporarily unavailable. Please try again in a moment.' })

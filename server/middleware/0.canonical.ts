@@ -7,8 +7,8 @@
 export default defineEventHandler((event) => {
   // The target as the client sent it: h3 has already decoded event.path (`%2e%2e` reads as `..`).
   const path = (event.node.req.originalUrl ?? event.node.req.url ?? '/').split('?')[0]!
-  // An absolute-form target (GET http://host/api/... HTTP/1.1) is an API request too.
-  const api = /^(?:https?:\/\/[^/]*)?\/api\//i.test(path)
+  // An absolute-form target (GET http://host/api/... HTTP/1.1), `//api/` or `/%61pi/` is an API request too.
+  const api = /^(?:https?:\/\/[^/]*)?\/+api\//i.test(path) || event.path.toLowerCase().startsWith('/api/')
   // Answered here, before anything that would read the path again (the error handler, the page renderer).
   const refuse = (message: string, code: string) => {
     setResponseStatus(event, 400)

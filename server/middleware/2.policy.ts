@@ -2,5 +2,6 @@
 import { enforcePolicy } from '../auth/policy'
 
 export default defineEventHandler(async (event) => {
-  if (event.path.startsWith('/api/')) event.context.route = await enforcePolicy(event)
+  // Any case: /API/me is no route of ours either, and gets our 404.
+  if (event.path.toLowerCase().startsWith('/api/')) event.context.route = await enforcePolicy(event)
 })

@@ -140,45 +140,54 @@ export function useSessionCache(): SessionCache {
   return cache
 }
 
-/** Every name a session cookie can go by (better-auth's reader takes the hyphenated and __Secure- ones too). */
-const SESSION_COOKIE = /^(__Secure-)?better-auth[.-]session_token$/
-const clearCookie = (event: H3Event, name: string) => appendResponseHeader(event, 'set-cookie', `${name}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax${name.startsWith('__Secure-') ? '; Secure' : ''}`)
+/** Every name a session cookie can go by (better-auth's reader takes the hyphenated and __Secure- ones too), in any case. */
+const SESSION_COOKIE = /^(__Secure-)?better-auth[.-]session_token$/i
+const AUTH_COOKIE = /^(__Secure-)?better-auth[.-]/i
+const clearCookie = (event: H3Event, name: string) => appendResponseHeader(event, 'set-cookie', `${name}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax${/^__Secure-/i.test(name) ? '; Secure' : ''}`)
 
 /**
- * Leaves a request with at most one session credential, the one better-auth reads, so the session
- * our checks see is the session better-auth acts on: better-auth cookies that cannot be decoded,
- * a bearer that cannot, and session cookies under a name this server does not use are dropped
- * (the cookies cleared). Returns false when the request still names two sessions (the cookie
- * twice, or a cookie and a bearer): such a request must be refused, not guessed at.
+ * Leaves a request with at most one session credential, written the one way every parser reads
+ * it, so the session our checks see is the session better-auth acts on. The Cookie header is
+ * written again pair by pair (names and values trimmed, auth values unquoted), without auth
+ * cookies that cannot be decoded and session cookies under a name this server does not use (both
+ * cleared); a bearer is written `Bearer <token>`, or dropped if it cannot be decoded. Returns
+ * false when the request still names two sessions (the cookie twice, or a cookie and a bearer):
+ * such a request must be refused, not guessed at.
  */
 export function normalizeCredentials(event: H3Event): boolean {
-  const { cookie, authorization } = event.node.req.headers
+  const headers = event.node.req.headers
   const configured = `${useEnv().BETTER_AUTH_URL.startsWith('https:') ? '__Secure-' : ''}better-auth.session_token`
-  let changed = false
-  if (authorization && !decodes(authorization)) {
-    delete event.node.req.headers.authorization
-    changed = true
+  const before = { cookie: headers.cookie, authorization: headers.authorization }
+  let sessions = 0
+  const bearer = /^bearer\s+(\S.*)$/i.exec(headers.authorization?.trim() ?? '')
+  if (headers.authorization && !decodes(headers.authorization)) delete headers.authorization
+  else if (bearer) {
+    headers.authorization = `Bearer ${bearer[1]!.trim()}`
+    sessions++
   }
-  let sessions = /^bearer\s/i.test(event.node.req.headers.authorization ?? '') ? 1 : 0
-  if (cookie) {
-    const pairs = cookie.split(';')
-    const kept = pairs.filter((pair) => {
-      const [name = '', ...value] = pair.trim().split('=')
-      const malformed = /^(__Secure-)?better-auth[.-]/.test(name) && !decodes(value.join('='))
-      if (malformed || (SESSION_COOKIE.test(name) && name !== configured)) {
-        clearCookie(event, name)
-        return false
+  if (headers.cookie) {
+    const kept: string[] = []
+    for (const chunk of headers.cookie.split(';')) {
+      const eq = chunk.indexOf('=')
+      // A pair without "=" is read by no parser.
+      if (eq === -1) continue
+      const name = chunk.slice(0, eq).trim()
+      let value = chunk.slice(eq + 1).trim()
+      if (AUTH_COOKIE.test(name)) {
+        if (value.length > 1 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1)
+        if (!decodes(value) || (SESSION_COOKIE.test(name) && name !== configured)) {
+          clearCookie(event, name)
+          continue
+        }
+        if (name === configured) sessions++
       }
-      if (name === configured) sessions++
-      return true
-    })
-    if (kept.length !== pairs.length) {
-      event.node.req.headers.cookie = kept.join(';')
-      changed = true
+      kept.push(`${name}=${value}`)
     }
+    if (kept.length) headers.cookie = kept.join('; ')
+    else delete headers.cookie
   }
   // h3 keeps the Headers it built; build them again from what is left.
-  if (changed) (event as unknown as { _headers?: Headers })._headers = undefined
+  if (headers.cookie !== before.cookie || headers.authorization !== before.authorization) (event as unknown as { _headers?: Headers })._headers = undefined
   if (sessions <= 1) return true
   clearCookie(event, configured)
   return false

@@ -272,15 +272,23 @@ describe('one request names one session, the one better-auth acts on', () => {
 
   it('the session cookie twice, or a cookie and a bearer: 400, and nothing is done', async () => {
     const { victim, device, attacker, value } = await victimAndAttacker()
+    // Every parser trims names and values and unquotes values: so must the count.
+    const spaced = (cookie: string, gap: string) => cookie.replace('=', `${gap}=${gap}`)
     const spellings = [
       { cookie: `${victim.cookie}; ${attacker.cookie}` },
       { cookie: `${attacker.cookie}; ${victim.cookie}` },
+      { cookie: `${victim.cookie}; ${spaced(attacker.cookie, ' ')}` },
+      { cookie: `${victim.cookie};\t${spaced(attacker.cookie, '\t')}` },
+      { cookie: `${victim.cookie}; better-auth.session_token="${value(attacker.cookie)}"` },
       { cookie: attacker.cookie, headers: { authorization: `Bearer ${decodeURIComponent(value(victim.cookie))}` } },
+      { cookie: spaced(attacker.cookie, ' '), headers: { authorization: `bearer   ${decodeURIComponent(value(victim.cookie))}` } },
       { cookie: victim.cookie, headers: { authorization: `Bearer ${decodeURIComponent(value(attacker.cookie))}` } },
     ]
     for (const spelling of spellings) {
+      // The attacker's own session is answered from the cache right before, as in an attack.
+      expect((await call('GET', '/api/me', { cookie: attacker.cookie })).status).toBe(200)
       const response = await call('POST', '/api/sessions/revoke-others', { ...spelling, body: {} })
-      expect(response.status).toBe(400)
+      expect(response.status, JSON.stringify(spelling)).toBe(400)
       expect(await response.json()).toMatchObject({ code: 'AMBIGUOUS_CREDENTIALS' })
     }
     expect((await call('GET', '/api/me', { cookie: device })).status).toBe(200)
@@ -316,10 +324,15 @@ describe('odd requests that once answered 500', () => {
     expect((await call('GET', '/api/me', { cookie: user.cookie })).status).toBe(200)
   })
 
-  it('an absolute-form request target gets JSON too', async () => {
-    const response = await rawRequest(`${app.url}/api/./me`, { base: app.url })
-    expect(response.status).toBe(400)
-    expect(await response.json()).toMatchObject({ code: 'NON_CANONICAL_PATH' })
+  it('an absolute-form request target, //api/ or an escaped /api/ gets JSON too, and /API/ our 404', async () => {
+    for (const target of [`${app.url}/api/./me`, '//api/me', '/%61pi/me']) {
+      const response = await rawRequest(target, { base: app.url })
+      expect(response.status, target).toBe(400)
+      expect(await response.json(), target).toMatchObject({ code: 'NON_CANONICAL_PATH' })
+    }
+    const upper = await rawRequest('/API/me', { base: app.url })
+    expect(upper.status).toBe(404)
+    expect(await upper.json()).toEqual({ success: false, message: 'Not found' })
   })
 
   it('a ban of a century and more: 400, not a date the database cannot hold', async () => {
