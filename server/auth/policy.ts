@@ -86,9 +86,7 @@ export function declaredRoute(event: H3Event, path: string): Route {
 /** Where better-auth may send the browser: a same-site path (or this site's own URL), never anywhere else. */
 function assertSameSite(field: string, value: unknown) {
   if (value === undefined) return
-  const origin = new URL(useEnv().BETTER_AUTH_URL).origin
-  const path = typeof value === 'string' && value.startsWith(origin) ? value.slice(origin.length) || '/' : value
-  if (typeof path !== 'string' || !isSameSitePath(path)) throw fail(400, `${field} must be a path on this site, like /dashboard.`, 'INVALID_REDIRECT')
+  if (typeof value !== 'string' || !sameSitePath(value, new URL(useEnv().BETTER_AUTH_URL).origin)) throw fail(400, `${field} must be a path on this site, like /dashboard.`, 'INVALID_REDIRECT')
 }
 
 /**

@@ -64,10 +64,7 @@ function sameOriginBrowser(event: H3Event): boolean {
  */
 function keepRedirectOnSite(response: Response, route: Route) {
   const location = response.headers.get('location')
-  if (!location || route.offSite) return
-  const site = new URL(useEnv().BETTER_AUTH_URL)
-  const target = URL.canParse(location, site) ? new URL(location, site) : undefined
-  if (target?.origin === site.origin && isSameSitePath(target.pathname + target.search + target.hash)) return
+  if (!location || route.offSite || sameSitePath(location, new URL(useEnv().BETTER_AUTH_URL).origin)) return
   response.headers.set('location', '/login?error=invalid_redirect')
 }
 

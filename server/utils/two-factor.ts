@@ -14,14 +14,17 @@ export async function twoFactorLockWait(event: H3Event): Promise<number> {
   return left > 0 ? left : TWO_FACTOR_LOCKOUT.durationSeconds
 }
 
+/** better-auth's `two_factor` cookie of a sign-in waiting for its second factor (signed, not yet checked). */
+const secondFactorCookie = (event: H3Event) => getCookie(event, 'better-auth.two_factor') ?? getCookie(event, '__Secure-better-auth.two_factor')
+
 /** Whether this request carries the cookie of a sign-in waiting for its second factor (not yet checked). */
 export function hasSecondFactorCookie(event: H3Event): boolean {
-  return !!(getCookie(event, 'better-auth.two_factor') ?? getCookie(event, '__Secure-better-auth.two_factor'))
+  return !!secondFactorCookie(event)
 }
 
 /** The user id of the sign-in waiting for its second factor: the `two_factor` cookie names a verification row holding it. */
 export async function pendingSecondFactorUserId(event: H3Event): Promise<string | undefined> {
-  const cookie = getCookie(event, 'better-auth.two_factor') ?? getCookie(event, '__Secure-better-auth.two_factor')
+  const cookie = secondFactorCookie(event)
   const identifier = cookie?.slice(0, cookie.lastIndexOf('.'))
   if (!identifier) return undefined
   const pending = await useDb().verification.findFirst({ where: { identifier }, select: { value: true } })

@@ -32,6 +32,12 @@ export function isSameSitePath(value: string): boolean {
   }
 }
 
+/** The same-site path `value` names, as written: a path on this site, or `origin` followed by one; undefined for anything else. */
+export function sameSitePath(value: string, origin: string): string | undefined {
+  const written = value === origin ? '/' : value.startsWith(`${origin}/`) ? value.slice(origin.length) : value
+  return isSameSitePath(written) ? written : undefined
+}
+
 /**
  * Where to send the user after sign-in: a same-site relative path from `value`, or `/dashboard`.
  * Absolute and protocol-relative URLs are refused, so the redirect cannot be used to phish.

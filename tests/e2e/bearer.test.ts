@@ -1,32 +1,16 @@
 import { randomUUID } from 'node:crypto'
-import { request as httpRequest } from 'node:http'
-import { describe, expect, inject, it } from 'vitest'
-import { adminCookie, clientAddress, ONBOARDING, request, sessionsOf, signUp } from '../support/http'
+import { describe, expect, it } from 'vitest'
+import { adminCookie, ONBOARDING, rawRequest, request, sessionsOf, signUp } from '../support/http'
 
 /**
  * A mobile client: plain HTTP with no cookies, no Origin and none of the Sec-Fetch-* headers
  * that browsers (and Node's fetch) add. It keeps the token sign-in handed it.
  */
 function mobile(path: string, token?: string, init: { method?: string, body?: string } = {}): Promise<Response> {
-  const url = new URL(path, inject('baseURL'))
-  // Each phone on its own network, as the test server's trusted proxy reports it.
-  const headers: Record<string, string> = { 'user-agent': 'SessionKitApp/1.0 (iOS 17)', 'x-forwarded-for': clientAddress() }
+  // Each phone on its own network (rawRequest's new client address), as the trusted proxy reports it.
+  const headers: Record<string, string> = { 'origin': '', 'user-agent': 'SessionKitApp/1.0 (iOS 17)' }
   if (token) headers.authorization = `Bearer ${token}`
-  if (init.body) headers['content-type'] = 'application/json'
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: init.method ?? 'GET', headers }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (chunk: Buffer) => chunks.push(chunk))
-      res.on('end', () => {
-        const responseHeaders = new Headers()
-        for (const [name, value] of Object.entries(res.headers)) {
-          for (const v of [value ?? []].flat()) responseHeaders.append(name, v)
-        }
-        resolve(new Response(Buffer.concat(chunks), { status: res.statusCode, headers: responseHeaders }))
-      })
-    }).on('error', reject)
-    req.end(init.body)
-  })
+  return rawRequest(path, { ...init, headers })
 }
 
 /** Signs a new, onboarded user in the way an app would, returning its bearer token. */

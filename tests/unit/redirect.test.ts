@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isCanonicalPath, isSameSitePath, loginPath, safeRedirect } from '../../shared/utils/redirect'
+import { isCanonicalPath, isSameSitePath, loginPath, safeRedirect, sameSitePath } from '../../shared/utils/redirect'
 
 describe('safeRedirect: where sign-in lands', () => {
   it.each([
@@ -79,5 +79,18 @@ describe('isSameSitePath: where better-auth may send the browser', () => {
 
   it.each([...VARIANTS, 'https://evil.com', '//evil.com', '/\\evil.com', '/\t//evil.com', 'javascript:alert(1)', '/a b'])('refuses %j', (value) => {
     expect(isSameSitePath(value)).toBe(false)
+  })
+})
+
+describe('sameSitePath: a redirect target given as a path or as a URL of this site', () => {
+  const origin = 'https://app.example.com'
+  it('keeps a path, or this origin followed by one, as written', () => {
+    expect(sameSitePath('/dashboard?x=1', origin)).toBe('/dashboard?x=1')
+    expect(sameSitePath(`${origin}/account/security`, origin)).toBe('/account/security')
+    expect(sameSitePath(origin, origin)).toBe('/')
+  })
+
+  it.each(['https://app.example.com.evil.com/x', 'https://app.example.com@evil.com/', `${origin}//evil.com`, `${origin}/./x`, 'https://evil.com/', '//evil.com'])('refuses %j', (value) => {
+    expect(sameSitePath(value, origin)).toBeUndefined()
   })
 })
