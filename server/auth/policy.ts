@@ -117,7 +117,8 @@ export async function enforcePolicy(event: H3Event): Promise<Route> {
   const pendingEmail = pending && (await useDb().user.findUnique({ where: { id: pending }, select: { email: true } }))?.email
   await applyLimits(event, route, {
     'ip': clientIp(event),
-    'email': typeof body?.email === 'string' ? body.email : undefined,
+    // Only what could be an address names an account: garbage spends no one's budget.
+    'email': typeof body?.email === 'string' && body.email.includes('@') ? body.email : undefined,
     'user': session?.user.email,
     'second-factor': session?.user.email ?? pendingEmail,
   })
