@@ -1,19 +1,30 @@
 import type { H3Error } from 'h3'
-import { createError, send, setResponseHeader, setResponseStatus } from 'h3'
+import { send, setResponseHeader, setResponseStatus } from 'h3'
 import { defineNitroErrorHandler } from 'nitropack/runtime'
+import { databaseUnreachable, rootMessage } from './platform/outage'
+import { databaseOutage } from './utils/db'
+
+/** What a request that needs a dependency that is down is told, and when to try again. */
+export const UNAVAILABLE_MESSAGE = 'The service is temporarily unavailable. Please try again in a moment.'
+export const RETRY_AFTER_SECONDS = 5
 
 interface ValidationIssue { path?: PropertyKey[], message: string }
 
-/** API errors as `{ success: false, message }` JSON; everything else falls through to Nuxt's page. */
+/**
+ * API errors as `{ success: false, message }` JSON; everything else falls through to Nuxt's page.
+ * A database that cannot be reached answers 503 with Retry-After, pages included, and is logged
+ * once per outage (server/platform/outage.ts), not once per request.
+ */
 export default defineNitroErrorHandler((error: H3Error, event) => {
-  if (!event.path.toLowerCase().startsWith('/api/')) return
-  if (dependencyDown(error)) {
-    console.warn(`[${event.method} ${event.path}] database unavailable: ${describeCause(error)}`)
-    error = createError({ statusCode: 503, message: 'The service is temporarily unavailable. Please try again in a moment.' })
-    setResponseHeader(event, 'retry-after', 5)
+  if (databaseUnreachable(error) || (event.context.unavailable && (error.statusCode || 500) >= 500)) {
+    ;(event.context.unavailable ?? databaseOutage).begin(rootMessage(error))
+    // The same error object goes on to Nuxt's handler, which renders pages with this status.
+    Object.assign(error, { statusCode: 503, statusMessage: 'Service Unavailable', message: UNAVAILABLE_MESSAGE, unhandled: false, data: undefined })
+    setResponseHeader(event, 'retry-after', RETRY_AFTER_SECONDS)
   }
   const status = error.statusCode || 500
-  if (status >= 500) console.error(`[${event.method} ${event.path}]`, error.cause ?? error)
+  if (status >= 500 && status !== 503) console.error(`[${event.method} ${event.path}]`, error.cause ?? error)
+  if (!event.path.toLowerCase().startsWith('/api/')) return
   setResponseStatus(event, status)
   setResponseHeader(event, 'content-type', 'application/json')
   // A machine-readable `code` (e.g. REAUTH_REQUIRED), and on a 401 why the session `ended`, travel with the message.
@@ -25,27 +36,6 @@ export default defineNitroErrorHandler((error: H3Error, event) => {
     ...(typeof ended === 'string' && { ended }),
   }))
 })
-
-// Prisma's "cannot reach / lost the database" codes, and the socket errors its driver adapters pass on.
-const UNAVAILABLE = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03', 'SQLITE_BUSY'])
-const UNAVAILABLE_TEXT = /Can't reach database server|Connection terminated|connection (?:is )?closed|ECONNREFUSED|ECONNRESET|DatabaseNotReachable|ConnectionClosed|SocketTimeout/i
-
-/** Whether an error (or anything in its `cause` chain) says the database could not be reached. */
-function dependencyDown(error: unknown): boolean {
-  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
-    const { code, message, kind } = e as { code?: unknown, message?: unknown, kind?: unknown }
-    if (typeof code === 'string' && UNAVAILABLE.has(code)) return true
-    if (typeof kind === 'string' && UNAVAILABLE_TEXT.test(kind)) return true
-    if (typeof message === 'string' && UNAVAILABLE_TEXT.test(message)) return true
-  }
-  return false
-}
-
-function describeCause(error: unknown): string {
-  let e = error as { cause?: unknown, message?: string }
-  while (e?.cause && typeof e.cause === 'object') e = e.cause as typeof e
-  return e?.message ?? String(e)
-}
 
 function describe(error: H3Error, status: number): string {
   // Never leak internals of an unexpected failure.

@@ -1,5 +1,6 @@
 import pg from 'pg'
 import { z } from 'zod'
+import { Outage } from '../platform/outage'
 
 const BusMessage = z.object({
   from: z.string().optional(),
@@ -55,50 +56,71 @@ export default defineNitroPlugin((nitro) => {
   const closers: (() => Promise<unknown>)[] = []
 
   if (env.REDIS_URL) {
-    const subscriber = connectRedis('subscriber')
+    const subscriber = connectRedis('subscriber', 'other instances\' sign-outs reach this one through PostgreSQL only, until it is back')
     let connectedOnce = false
-    subscriber.on('ready', () => {
+    let heard = 0
+    // Until it is back, epochs may be missed: trust no session copy in Redis (see EPOCH_KEY).
+    subscriber.on('close', () => setEpoch(undefined))
+    subscriber.on('ready', async () => {
+      // Evictions may have been missed while it was away.
       if (connectedOnce) cache.clear()
       connectedOnce = true
+      try {
+        await subscriber.subscribe(REVOCATION_CHANNEL, EPOCH_CHANNEL)
+        // The epoch now, unless a newer one was heard meanwhile.
+        const before = heard
+        const value = await useRedis()!.get(EPOCH_KEY)
+        if (heard === before && value) setEpoch(value)
+        if (!value) await newEpoch()
+      }
+      catch {
+        // The command connection is down too: its return starts a new epoch, heard here.
+      }
     })
-    subscriber.subscribe(REVOCATION_CHANNEL).catch(() => {})
-    subscriber.on('message', (_channel: string, message: string) => apply(message))
+    subscriber.on('message', (channel: string, message: string) => {
+      if (channel === EPOCH_CHANNEL) {
+        heard++
+        return setEpoch(message)
+      }
+      apply(message)
+    })
     closers.push(() => subscriber.quit().catch(() => {}))
   }
 
   if (databaseProvider(env.DATABASE_URL) === 'postgres') {
     let client: pg.Client | undefined
     let stopped = false
-    let lost = false
     let retrying = false
-    const retry = () => {
+    const outage = new Outage('postgres listen', 'sessions ended by SQL reach this instance when it is back (within a second of it)')
+    const retry = (reason: string) => {
       if (stopped || retrying) return
-      if (!lost) console.warn('[revocation] PostgreSQL LISTEN connection lost: reconnecting')
-      lost = true
+      outage.begin(reason)
       retrying = true
       setTimeout(() => {
         retrying = false
         listen()
-      }, 1000)
+      }, 1000).unref()
     }
     const listen = async () => {
-      const next = new pg.Client({ connectionString: env.DATABASE_URL })
+      const next = new pg.Client({ connectionString: env.DATABASE_URL, connectionTimeoutMillis: DATABASE_CONNECT_TIMEOUT_MS })
       next.on('notification', message => message.payload && apply(message.payload))
       next.on('error', () => {})
-      next.on('end', retry)
+      next.on('end', () => retry('connection ended'))
       try {
         await next.connect()
         await next.query(`LISTEN ${PG_CHANNEL}`)
         client = next
-        if (lost) {
+        if (outage.down) {
+          // Changes made meanwhile were not heard: forget what this instance cached, and every
+          // instance stops reading the session copies in Redis written before now.
           cache.clear()
-          console.info('[revocation] PostgreSQL LISTEN connection restored')
+          await newEpoch()
+          outage.end()
         }
-        lost = false
       }
-      catch {
+      catch (error) {
         next.end().catch(() => {})
-        retry()
+        retry((error as Error).message)
       }
     }
     listen()

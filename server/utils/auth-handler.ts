@@ -1,6 +1,7 @@
 import type { H3Event } from 'h3'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { Route } from '../auth/route-table'
+import { type Route, routesFor } from '../auth/route-table'
+import { inRequestScope } from '../platform/outage'
 
 /**
  * Requests whose answer must not tell whether an address has an account. A known address costs
@@ -9,6 +10,8 @@ import type { Route } from '../auth/route-table'
  */
 const ACCOUNT_BLIND_PATHS = new Set(['/api/auth/request-password-reset', '/api/auth/send-verification-email', '/api/auth/email-otp/send-verification-otp'])
 export const ACCOUNT_BLIND_ANSWER_MS = 250
+
+const SIGN_IN_ROUTE = routesFor('/api/auth/sign-in/email').find(route => route.method === 'POST')!
 
 /**
  * Hands a request to better-auth, and keeps session tokens out of JSON bodies: the HttpOnly
@@ -28,7 +31,11 @@ export async function handleAuthRequest(event: H3Event) {
   if (readSignedCookie(event.headers)) await getAuthSession(event)
   const request = toWebRequest(event)
   authHeaders(event, request.headers)
-  const response = await useServerAuth().handler(request)
+  let response = await inRequestScope(event.context, () => useServerAuth().handler(request))
+  // better-auth turns some failed database calls into its own 422 or 500, and answers a sign-out
+  // whose delete failed with 200: a request that found the database down answers 503 all the same.
+  if (event.context.unavailable && (!response.ok || event.method !== 'GET')) throw createError({ statusCode: 503 })
+  if (path === '/api/auth/sign-up/email') response = await signUpRetried(event, response)
   if (response.status === 429) await refuseTooMany(event, response)
   if (ACCOUNT_BLIND_PATHS.has(path)) await sleep(Math.max(0, arrived + ACCOUNT_BLIND_ANSWER_MS - performance.now()))
   // CORS (server/middleware/1.cors.ts) exposes headers too: keep ours beside better-auth's.
@@ -49,6 +56,33 @@ export async function handleAuthRequest(event: H3Event) {
   const clear = response.ok ? response : await rewriteJson(await withJsonError(response), withClearMessage)
   const blind = path === '/api/auth/sign-up/email' && useEnv().EMAIL_VERIFICATION === 'required' ? await rewriteJson(clear, sameForAnyAddress) : clear
   return route.token ? blind : rewriteJson(blind, stripTokens)
+}
+
+/** How long after a sign-up another sign-up with the same address and password is taken for its retry. */
+export const SIGN_UP_RETRY_MS = 10 * 60_000
+
+/**
+ * A sign-up whose account was committed just as the database went away answered 503; its client
+ * retries. So a sign-up with the address of an account made in the last SIGN_UP_RETRY_MS is taken
+ * for that retry and answered as a sign-in with the same password would be: the password is
+ * checked (a wrong one gets the original "already exists"), under sign-in's per-account limit, and
+ * two-factor is asked for if on. (EMAIL_VERIFICATION=required answers every sign-up alike anyway.)
+ */
+async function signUpRetried(event: H3Event, response: Response): Promise<Response> {
+  if (response.status !== 422 || useEnv().EMAIL_VERIFICATION === 'required') return response
+  const body = await readBody<{ email?: unknown, password?: unknown }>(event)
+  if (typeof body?.email !== 'string' || typeof body.password !== 'string') return response
+  const user = await useDb().user.findUnique({ where: { email: body.email.toLowerCase() }, select: { createdAt: true } })
+  if (!user || Date.now() - user.createdAt.getTime() > SIGN_UP_RETRY_MS) return response
+  await applyLimits(event, { ...SIGN_IN_ROUTE, limits: SIGN_IN_ROUTE.limits?.filter(limit => limit.per === 'email') }, { email: body.email })
+  const signIn = toWebRequest(event)
+  const retried = await inRequestScope(event.context, () => useServerAuth().handler(new Request(new URL('/api/auth/sign-in/email', signIn.url), {
+    method: 'POST',
+    headers: authHeaders(event, new Headers(signIn.headers)),
+    body: JSON.stringify({ email: body.email, password: body.password }),
+  })))
+  if (event.context.unavailable) throw createError({ statusCode: 503 })
+  return retried.ok ? retried : response
 }
 
 /** Whether this request comes from a page of this site in a browser (which keeps its session in the cookie). */

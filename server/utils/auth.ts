@@ -3,7 +3,10 @@ import { betterAuth } from 'better-auth'
 import { prismaAdapter } from 'better-auth/adapters/prisma'
 import { APIError, createAuthMiddleware } from 'better-auth/api'
 import { admin, bearer, emailOTP, genericOAuth, jwt, openAPI, twoFactor } from 'better-auth/plugins'
+import type { JwtOptions } from 'better-auth/plugins/jwt'
+import { cachedSigningKeys, setJwtHeader } from '../auth/jwt-keys'
 import { PASSWORD_LIMIT } from '../auth/route-table'
+import { databaseUnreachable, rootMessage } from '../platform/outage'
 
 const NEW_PASSWORD_PATHS = new Set(['/change-password', '/admin/set-user-password'])
 
@@ -13,15 +16,34 @@ export const CLIENT_IP_HEADER = 'x-session-client-ip'
 function createAuth() {
   const env = useEnv()
   const redis = useRedis()
+  // Short-lived JWTs for resource servers (GET /api/auth/token), verified with the public keys
+  // at /api/auth/jwks. Keys rotate; a retired key stays published for the grace period.
+  const jwtOptions = {
+    jwks: {
+      keyPairConfig: { alg: 'EdDSA', crv: 'Ed25519' },
+      rotationInterval: env.JWKS_ROTATION_INTERVAL,
+      gracePeriod: env.JWKS_GRACE_PERIOD,
+    },
+    jwt: {
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+      expirationTime: `${env.JWT_EXPIRES_IN}s`,
+      definePayload: ({ user, session }) => ({ email: user.email, role: user.role ?? 'user', sid: session.id }),
+    },
+    // Signing reads no database (the keys are kept a minute), and only a client's own get-session gets a token.
+    adapter: cachedSigningKeys,
+    disableSettingJwtHeader: true,
+  } satisfies JwtOptions
   return betterAuth({
     baseURL: env.BETTER_AUTH_URL,
     basePath: '/api/auth',
     secret: env.BETTER_AUTH_SECRET,
     trustedOrigins: [...env.TRUSTED_ORIGINS, ...env.CORS_ORIGINS],
     database: withRevocation(prismaAdapter(useDb(), { provider: databaseProvider(env.DATABASE_URL) === 'postgres' ? 'postgresql' : 'sqlite' })),
-    // With Redis: sessions and rate-limit counters there too, shared by every instance; the
-    // database keeps every session as well, so listing devices and the audit work without it.
-    secondaryStorage: redis && resilientRedisStorage(redis),
+    // With Redis and PostgreSQL: a copy of each session in Redis, shared by every instance and
+    // trusted only in the epoch it was written in (see redis.ts); the database keeps every session,
+    // and decides. SQLite (one process, in it) answers faster than a Redis round trip: no copies.
+    secondaryStorage: redis && databaseProvider(env.DATABASE_URL) === 'postgres' ? resilientRedisStorage(redis) : undefined,
     // Links and codes in the database as well: Redis may keep nothing on disk, and a restart must
     // not void every reset link and sign-in code in flight.
     verification: { storeInDatabase: true },
@@ -58,7 +80,11 @@ function createAuth() {
     // An OAuth identity joins an existing account only when its owner links it while signed in
     // (/account/security), never on its own because the email addresses match.
     // An OAuth callback that cannot be tied to a sign-in this browser started lands on /login?error=.
-    onAPIError: { errorURL: '/login' },
+    // Anything else that fails inside better-auth (the database gone, say) is thrown to our error
+    // handler (server/error.ts), which answers 503 for an outage and a JSON 500 otherwise, not an empty 500.
+    onAPIError: { errorURL: '/login', throw: true },
+    // better-auth logs a failed database call with its stack on every request; an outage is logged once (server/platform/outage.ts).
+    logger: { log: logAuthMessage },
     account: { accountLinking: { enabled: true, disableImplicitLinking: true, allowDifferentEmails: false } },
     session: {
       expiresIn: env.SESSION_EXPIRES_IN,
@@ -107,19 +133,7 @@ function createAuth() {
       }),
       // Short-lived JWTs for resource servers (GET /api/auth/token), verified with the public keys
       // at /api/auth/jwks. Keys rotate; a retired key stays published for the grace period.
-      jwt({
-        jwks: {
-          keyPairConfig: { alg: 'EdDSA', crv: 'Ed25519' },
-          rotationInterval: env.JWKS_ROTATION_INTERVAL,
-          gracePeriod: env.JWKS_GRACE_PERIOD,
-        },
-        jwt: {
-          issuer: env.JWT_ISSUER,
-          audience: env.JWT_AUDIENCE,
-          expirationTime: `${env.JWT_EXPIRES_IN}s`,
-          definePayload: ({ user, session }) => ({ email: user.email, role: user.role ?? 'user', sid: session.id }),
-        },
-      }),
+      jwt(jwtOptions),
     ],
     databaseHooks: {
       // ADMIN_EMAILS: the first administrators, made by configuration rather than a built-in password.
@@ -163,11 +177,19 @@ function createAuth() {
           const userId = ctx.path === '/admin/set-user-password' ? ctx.body?.userId : ctx.context.session?.user.id
           if (typeof userId === 'string') await forgetResetLinks(userId)
         }
+        await setJwtHeader(ctx, jwtOptions)
         await auditAfterHook(ctx)
       }),
     },
     telemetry: { enabled: false },
   })
+}
+
+function logAuthMessage(level: 'debug' | 'info' | 'success' | 'warn' | 'error', message: string, ...args: unknown[]) {
+  const unreachable = args.find(databaseUnreachable)
+  if (unreachable) return databaseOutage.begin(rootMessage(unreachable))
+  const log = level === 'error' ? console.error : level === 'warn' ? console.warn : console.info
+  log(`[better-auth] ${message}`, ...args)
 }
 
 let instance: ReturnType<typeof createAuth> | undefined

@@ -2,8 +2,10 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3'
 import { PrismaPg } from '@prisma/adapter-pg'
+import pg from 'pg'
 import { PrismaClient } from '../../prisma/generated/sqlite/client'
 import { PrismaClient as PostgresClient } from '../../prisma/generated/postgres/client'
+import { databaseUnreachable, Outage, rootMessage } from '../platform/outage'
 
 /** Which database DATABASE_URL selects. */
 export type DatabaseProvider = 'sqlite' | 'postgres'
@@ -13,17 +15,73 @@ export function databaseProvider(url: string): DatabaseProvider {
   return url.startsWith('file:') ? 'sqlite' : 'postgres'
 }
 
+/** How long a new PostgreSQL connection may take, and a query, before the database counts as down. */
+export const DATABASE_CONNECT_TIMEOUT_MS = 1000
+export const DATABASE_QUERY_TIMEOUT_MS = 3000
+/** How the app's PostgreSQL connections name themselves (see the migration notify_skip_app_refresh). */
+export const APPLICATION_NAME = 'sessionkit'
+
+/**
+ * The database as this process sees it. Once a query finds it unreachable (refused, timed out,
+ * starting up), queries fail at once with the same error instead of each waiting for a
+ * connection, until a probe on a connection of its own (every second) reaches it again.
+ */
+export const databaseOutage = new Outage('database', 'requests that need it answer 503 until it is back', { probe: () => probe(), failsRequests: true })
+
+/** Reaches the database of the client made last (see createPrismaClient). */
+let probe: () => Promise<unknown> = async () => {}
+
+async function probePostgres(url: string) {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: DATABASE_CONNECT_TIMEOUT_MS, query_timeout: DATABASE_CONNECT_TIMEOUT_MS })
+  client.on('error', () => {})
+  try {
+    await client.connect()
+    await client.query('SELECT 1')
+  }
+  finally {
+    client.end().catch(() => {})
+  }
+}
+
+/** What a query gets while the database is known to be down: a socket timeout, as the driver would report one. */
+const stillDown = () => Object.assign(new Error('The database is unavailable (waiting for it to come back)'), { code: 'ETIMEDOUT', syscall: 'connect', errno: -110 })
+
+/** A pg pool with bounded waits, that fails fast while the database is down (see databaseOutage). */
+export function guardedPool(url: string): pg.Pool {
+  // application_name: the revocation trigger tells the app's own session refreshes from anyone else's changes.
+  const pool = new pg.Pool({ connectionString: url, application_name: APPLICATION_NAME, connectionTimeoutMillis: DATABASE_CONNECT_TIMEOUT_MS, query_timeout: DATABASE_QUERY_TIMEOUT_MS })
+  const watched = <T>(run: () => Promise<T>): Promise<T> => {
+    if (databaseOutage.down) {
+      databaseOutage.touch()
+      return Promise.reject(stillDown())
+    }
+    return run().catch((error: unknown) => {
+      if (databaseUnreachable(error)) databaseOutage.begin(rootMessage(error))
+      throw error
+    })
+  }
+  // The promise forms, which Prisma's adapter uses (pg's own query() calls connect() with a callback: left alone).
+  const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>
+  const connect = pool.connect.bind(pool) as (callback?: unknown) => Promise<pg.PoolClient>
+  pool.query = ((...args: unknown[]) => typeof args.at(-1) === 'function' ? query(...args) : watched(() => query(...args))) as typeof pool.query
+  pool.connect = ((callback?: unknown) => callback ? connect(callback) : watched(() => connect())) as typeof pool.connect
+  return pool
+}
+
 /**
  * A Prisma client for `url`, on SQLite or PostgreSQL. Both clients come from the same models
  * (prisma/models.prisma), so the app uses one type for either.
  */
 export function createPrismaClient(url: string): PrismaClient {
   if (databaseProvider(url) === 'postgres') {
-    return new PostgresClient({ adapter: new PrismaPg({ connectionString: url }) }) as unknown as PrismaClient
+    probe = () => probePostgres(url)
+    return new PostgresClient({ adapter: new PrismaPg(guardedPool(url)) }) as unknown as PrismaClient
   }
   const file = url.replace(/^file:/, '')
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
-  return new PrismaClient({ adapter: new PrismaBetterSQLite3({ url }) })
+  const sqlite = new PrismaClient({ adapter: new PrismaBetterSQLite3({ url }) })
+  probe = () => sqlite.$queryRaw`SELECT 1`
+  return sqlite
 }
 
 let client: PrismaClient | undefined

@@ -1,5 +1,6 @@
 import type { H3Event } from 'h3'
 import { z } from 'zod'
+import { inRequestScope } from '../platform/outage'
 
 /** Route params of `[id]` routes (sessions, users): a non-empty id of sane length. */
 export const IdParams = z.object({ id: z.string().min(1).max(128) })
@@ -21,6 +22,11 @@ export function sessionEndsAt(session: { expiresAt: Date | string, createdAt: Da
 export function cacheableUntil(session: { expiresAt: Date | string, createdAt: Date | string }, env: { SESSION_EXPIRES_IN: number, SESSION_UPDATE_AGE: number, SESSION_MAX_AGE: number }): number {
   const refreshAt = new Date(session.expiresAt).getTime() - env.SESSION_EXPIRES_IN * 1000 + env.SESSION_UPDATE_AGE * 1000
   return Math.min(sessionEndsAt(session, env), refreshAt)
+}
+
+/** Whether a user is banned now (a ban with an expiry in the past has run out). */
+export function isBanned(user: { banned?: boolean | null, banExpires?: Date | string | null }, now = Date.now()): boolean {
+  return !!user.banned && (!user.banExpires || new Date(user.banExpires).getTime() > now)
 }
 
 /** Whether a session was signed in within SESSION_FRESH_AGE (recently enough for sensitive actions). */
@@ -45,12 +51,22 @@ export async function getAuthSession(event: H3Event): Promise<AuthSession | null
   if (cached) return event.context.authSession = cached
   const generation = cache.generation
   const auth = useServerAuth()
-  let response = await withAuthCookies(event, auth.api.getSession({ headers: event.headers, returnHeaders: true }))
-  if (response && pastMaxAge(response.session.createdAt, env.SESSION_MAX_AGE)) {
+  let response = await inRequestScope(event.context, () => withAuthCookies(event, auth.api.getSession({ headers: event.headers, returnHeaders: true })))
+    .catch((error: unknown) => {
+      if (!event.context.unavailable) throw error
+      // The database is away: a session still in Redis answers, without the refresh that would write to it.
+      return inRequestScope(event.context, () => withAuthCookies(event, auth.api.getSession({ headers: event.headers, query: { disableRefresh: true }, returnHeaders: true })))
+    })
+  // Past SESSION_MAX_AGE, or its user banned (an administrator's ban ends sessions itself; one set in the database does not).
+  if (response && (pastMaxAge(response.session.createdAt, env.SESSION_MAX_AGE) || isBanned(response.user))) {
     await withAuthCookies(event, auth.api.signOut({ headers: authHeaders(event), returnHeaders: true }))
     response = null
   }
-  if (response && cookie) cache.set(cookie, response, generation, cacheableUntil(response.session, env))
+  if (response && cookie && generation === cache.generation) {
+    cache.set(cookie, response, generation, cacheableUntil(response.session, env))
+    // Its copy in Redis was from before an outage: the database has just confirmed it, so it may be read again.
+    await refreshStaleCopy(cookie.token, response)
+  }
   event.context.authSession = response
   return response
 }

@@ -55,10 +55,10 @@ describe('dependencies that go away and come back', () => {
     expect(tooSoon.status).toBe(429)
     expect(Number(tooSoon.headers.get('retry-after'))).toBeGreaterThan(50)
     expect((await tooSoon.json()).message).toMatch(/^A code was sent less than a minute ago/)
-    expect(logLines(/\[redis\].*lost/)).toHaveLength(1)
+    expect(logLines(/\[redis command\] unavailable/)).toHaveLength(1)
 
     await redis.start()
-    await expect.poll(() => logLines(/\[redis\].*restored/).length, { timeout: 10_000 }).toBe(1)
+    await expect.poll(() => logLines(/\[redis command\] back/).length, { timeout: 10_000 }).toBe(1)
     const back = await signIn(user.email, user.password)
     expect(back.status).toBe(200)
     const token = decodeURIComponent(back.cookie!.split('=')[1]!).split('.')[0]
