@@ -75,7 +75,7 @@ export function guardedPool(url: string): pg.Pool {
 export function createPrismaClient(url: string): PrismaClient {
   if (databaseProvider(url) === 'postgres') {
     probe = () => probePostgres(url)
-    return new PostgresClient({ adapter: new PrismaPg(guardedPool(url)) }) as unknown as PrismaClient
+    return new PostgresClient({ adapter: new PrismaPg(guardedPool(url), { disposeExternalPool: true }) }) as unknown as PrismaClient
   }
   const file = url.replace(/^file:/, '')
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })

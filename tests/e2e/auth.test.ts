@@ -32,6 +32,18 @@ describe('email and password accounts at better-auth\'s standard paths', () => {
     expect(await sessionsOf(email)).toHaveLength(2)
   })
 
+  it('a sign-up sent again (its first answer lost) signs in with the same password; with another, the address is taken', async () => {
+    const { email, password } = await signUp(undefined, undefined, { onboard: false })
+    const other = await post('/api/auth/sign-up/email', { name: 'Someone else', email, password: 'another passphrase' })
+    expect(other.status).toBe(422)
+    expect((await other.json()).message).toMatch(/already exists/i)
+    const again = await post('/api/auth/sign-up/email', { name: 'Test User', email, password })
+    expect(again.status).toBe(200)
+    expect(sessionCookie(again)).toBeDefined()
+    expect((await again.json()).user.email).toBe(email)
+    expect(await sessionsOf(email)).toHaveLength(2)
+  })
+
   it('refuses a password shorter than 8 characters and creates nothing', async () => {
     const email = `short-${Date.now()}@example.com`
     const response = await post('/api/auth/sign-up/email', { name: 'Short', email, password: 'seven77' })

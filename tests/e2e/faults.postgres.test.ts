@@ -237,10 +237,15 @@ describe('outages answer 503, lose nothing and heal by themselves', () => {
     // Known to neither instance, and its copy gone from Redis: only the database could answer for it.
     const databaseOnly = await signUp(a.url, undefined, { onboard: false })
     await dropCopy(databaseOnly.cookie)
+    // B has signed a JWT before: it keeps the signing keys, and signs the next without the database.
+    expect((await request('/api/auth/get-session', { base: b.url, cookie: kept.cookie })).headers.get('set-auth-jwt')).toBeTruthy()
     await postgres.stop()
     try {
       expect(await me(b, kept.cookie)).toBe(200)
       expect((await request('/api/session', { base: b.url, cookie: inRedisOnly.cookie })).status).toBe(200)
+      const withJwt = await request('/api/auth/get-session', { base: b.url, cookie: inRedisOnly.cookie })
+      expect(withJwt.status).toBe(200)
+      expect(withJwt.headers.get('set-auth-jwt')).toMatch(/^ey/)
       const writes = [
         request('/api/auth/sign-in/email', { method: 'POST', base: a.url, body: JSON.stringify({ email: signIn.email, password: signIn.password }) }),
         request('/api/auth/sign-out', { method: 'POST', base: a.url, cookie: kept.cookie, body: '{}' }),

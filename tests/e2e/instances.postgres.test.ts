@@ -75,6 +75,26 @@ describe('two instances sharing PostgreSQL and Redis', () => {
   })
 })
 
+describe('a user changed with SQL, behind every instance\'s back', () => {
+  it('banned: its sessions are refused on both instances within 1 s, and the next sign-in says why', async () => {
+    const { cookie, email, password } = await signedInOnA()
+    expect(await me(b.url, cookie)).toBe(200)
+    await withDatabase(database.url, sql => sql.run('UPDATE "user" SET "banned" = true, "banReason" = \'by SQL\' WHERE "email" = ?', [email]))
+    expect(await refusedOnA(cookie)).toBeLessThan(1000)
+    expect(await me(b.url, cookie)).toBe(401)
+    const signIn = await request('/api/auth/sign-in/email', { method: 'POST', base: b.url, body: JSON.stringify({ email, password }) })
+    expect(signIn.status).toBe(403)
+    expect((await signIn.json()).message).toMatch(/suspended/)
+  })
+
+  it('a ban that has run out (banExpires in the past) keeps nobody out', async () => {
+    const { cookie, email } = await signedInOnA()
+    await withDatabase(database.url, sql => sql.run('UPDATE "user" SET "banned" = true, "banExpires" = ? WHERE "email" = ?', [new Date(Date.now() - 60_000), email]))
+    // B never answered this session: it reads it from the database now.
+    expect(await me(b.url, cookie)).toBe(200)
+  })
+})
+
 describe('rate limits with Redis', () => {
   it('are counted across instances: sign-in attempts on A and B add up to one limit (429 with Retry-After)', async () => {
     const env = { BETTER_AUTH_SECRET: randomBytes(32).toString('base64'), RATE_LIMIT: 'on' }
