@@ -32,7 +32,7 @@ export const cachedSigningKeys: NonNullable<JwtOptions['adapter']> = {
       return current
     }
     const created = await ctx.context.adapter.create<Omit<Jwk, 'id'>, Jwk>({ model: 'jwks', data: { ...data, createdAt: new Date() } })
-    cached = undefined
+    cached = { keys: [...keys, created], until: Date.now() + SIGNING_KEYS_CACHE_MS }
     return created
   },
 }
