@@ -5,7 +5,9 @@ import { spawn, spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { randomBytes } from 'node:crypto'
+import autocannonRun from 'autocannon'
 import { SMTPServer } from 'smtp-server'
+import { startRedisServer } from '../tests/support/redis-server'
 import { createPostgresDatabase, productionServicesReachable, withDatabase } from '../tests/support/db'
 import { freePort, rootDir, startServer, type Backend, type TestServer } from '../tests/support/server'
 
@@ -189,9 +191,105 @@ async function propagation() {
   }))
 }
 
+/**
+ * Revocation under load: A answers one cookie as fast as WORKERS clients can ask (keep-alive,
+ * loopback) while B signs it out. Per round: ms from B's answer to A's first 401 (zero or less:
+ * A refused before B's answer was read), and how many 200s A gave to requests sent after B's answer.
+ */
+async function revocationUnderLoad() {
+  const ROUNDS = Number(process.env.BENCH_LOAD_ROUNDS ?? 100)
+  const WORKERS = 16
+  const database = await createPostgresDatabase('bench_load')
+  const env = { BETTER_AUTH_SECRET: randomBytes(32).toString('base64'), RATE_LIMIT: 'false' }
+  const a = await startServer(env, { backend: 'postgres', databaseUrl: database.url })
+  const b = await startServer(env, { backend: 'postgres', databaseUrl: database.url })
+  const delays: number[] = []
+  const late: number[] = []
+  let requests = 0
+  let loadMs = 0
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      const { cookie } = await signUp(a)
+      let answeredAt = Number.POSITIVE_INFINITY
+      let first401 = Number.POSITIVE_INFINITY
+      let lateHere = 0
+      const begun = performance.now()
+      const worker = async () => {
+        for (;;) {
+          const sent = performance.now()
+          const response = await fetch(`${a.url}/api/me`, { headers: { cookie } })
+          await response.arrayBuffer()
+          requests++
+          if (response.status === 401) {
+            first401 = Math.min(first401, performance.now())
+            return
+          }
+          if (sent > answeredAt) lateHere++
+          if (performance.now() - begun > 5000) throw new Error('A still answered 200 five seconds on')
+        }
+      }
+      const workers = Array.from({ length: WORKERS }, worker)
+      await new Promise(resolve => setTimeout(resolve, 150))
+      const signOut = await fetch(`${b.url}/api/auth/sign-out`, { method: 'POST', headers: { cookie, 'origin': b.url, 'content-type': 'application/json' }, body: '{}' })
+      answeredAt = performance.now()
+      if (!signOut.ok) throw new Error(`sign-out failed: ${signOut.status}`)
+      await Promise.all(workers)
+      loadMs += performance.now() - begun
+      delays.push(first401 - answeredAt)
+      late.push(lateHere)
+    }
+  }
+  finally {
+    await a.stop()
+    await b.stop()
+    await database.drop()
+  }
+  const sorted = [...delays].sort((x, y) => x - y)
+  const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!
+  return { rounds: delays.length, rps: requests / (loadMs / 1000), p50: pct(0.5), p99: pct(0.99), max: sorted.at(-1)!, late: late.reduce((x, y) => x + y, 0), lateRounds: late.filter(n => n > 0).length }
+}
+
+/**
+ * Redis frozen (SIGSTOP: connected, not answering) against Redis answering, the same load each: a
+ * random one of 40 sessions per request, with the in-process cache as configured by default
+ * (SESSION_CACHE_TTL 5 s: a session goes to Redis every 5 s), and without it (every request reads
+ * the session's copy in Redis, or the database once Redis counts as down: the worst case).
+ */
+async function redisFrozen(cacheTtl: string) {
+  const redis = await startRedisServer()
+  const server = await startServer({ REDIS_URL: redis.url, SESSION_CACHE_TTL: cacheTtl, RATE_LIMIT: 'false' }, { backend: 'postgres' })
+  try {
+    const cookies: string[] = []
+    for (let i = 0; i < 40; i++) {
+      const response = await fetch(`${server.url}/api/auth/sign-up/email`, {
+        method: 'POST', headers: { 'content-type': 'application/json', 'origin': server.url },
+        body: JSON.stringify({ name: 'Bench', email: `frozen-${randomBytes(6).toString('hex')}@example.com`, password: PASSWORD }),
+      })
+      cookies.push(response.headers.getSetCookie().map(c => c.split(';')[0]).join('; '))
+    }
+    const run = async () => {
+      const r = await autocannonRun({
+        url: `${server.url}/api/session`, connections: CONNECTIONS, duration: DURATION,
+        requests: [{ setupRequest: request => ({ ...request, headers: { ...request.headers, cookie: cookies[Math.floor(Math.random() * cookies.length)]! } }) }],
+      })
+      return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors + r.timeouts, rss: 0 }
+    }
+    await autocannonRun({ url: `${server.url}/api/session`, connections: CONNECTIONS, duration: 1 })
+    const answering = await run()
+    redis.freeze()
+    const frozen = await run().finally(() => redis.thaw())
+    const cache = cacheTtl === '0' ? 'no in-process cache' : `in-process cache ${cacheTtl} s`
+    return [row(`${cache}: Redis answering`, answering), row(`${cache}: Redis frozen (its misses go to the database)`, frozen, answering)]
+  }
+  finally {
+    await server.stop()
+    await redis.stop()
+  }
+}
+
 const f = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1))
 
-function markdown(tables: { backend: string, rows: ReturnType<typeof row>[] }[], delays: Awaited<ReturnType<typeof propagation>> | string) {
+function markdown(tables: { backend: string, rows: ReturnType<typeof row>[] }[], delays: Awaited<ReturnType<typeof propagation>> | string, underLoad: Awaited<ReturnType<typeof revocationUnderLoad>> | string, memory: string) {
   const lines = [`Machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}. `
     + `${CONNECTIONS} connections (8 for sign-in, 1 for password reset), ${DURATION} s per row after a 1 s warm-up, loopback; ratios against the first row of each group; for the fast path, the median ratio of three adjacent pairs.`, '']
   for (const { backend, rows } of tables) {
@@ -205,6 +303,13 @@ function markdown(tables: { backend: string, rows: ReturnType<typeof row>[] }[],
     lines.push('| how the session ended | revocations | p50 ms | p99 ms | max ms |', '|---|---:|---:|---:|---:|')
     for (const d of delays) lines.push(`| ${d.how} | ${d.n} | ${d.p50.toFixed(1)} | ${d.p99.toFixed(1)} | ${d.max.toFixed(1)} |`)
   }
+  lines.push('', '### Revocation under load: A answers the cookie at full rate while B signs it out', '')
+  if (typeof underLoad === 'string') lines.push(underLoad)
+  else {
+    lines.push('| rounds | A\'s rate on the cookie, req/s | B\'s answer to A\'s first 401: p50 ms | p99 ms | max ms | 200s A gave to requests sent after B\'s answer | rounds with any |', '|---:|---:|---:|---:|---:|---:|---:|')
+    lines.push(`| ${underLoad.rounds} | ${f(underLoad.rps)} | ${underLoad.p50.toFixed(1)} | ${underLoad.p99.toFixed(1)} | ${underLoad.max.toFixed(1)} | ${underLoad.late} | ${underLoad.lateRounds} |`)
+  }
+  lines.push('', '### The session cache in memory (heap after a full GC)', '', memory)
   return lines.join('\n')
 }
 
@@ -216,7 +321,11 @@ const missing = await productionServicesReachable()
 const tables = [{ backend: 'SQLite (embedded default)', rows: await benchBackend('sqlite') }]
 if (!missing) tables.push({ backend: 'PostgreSQL', rows: await benchBackend('postgres') })
 const delays = missing ? `Skipped: ${missing}` : await propagation()
-const table = markdown(tables, delays)
+const underLoad = missing ? `Skipped: ${missing}` : await revocationUnderLoad()
+if (!missing) tables.push({ backend: 'PostgreSQL + Redis: Redis answering, then frozen (SIGSTOP)', rows: [...await redisFrozen('5'), ...await redisFrozen('0')] })
+const memory = spawnSync(process.execPath, ['--expose-gc', 'node_modules/jiti/lib/jiti-cli.mjs', 'bench/cache-memory.ts'], { cwd: rootDir, encoding: 'utf8' })
+if (memory.status !== 0) throw new Error(`bench/cache-memory.ts failed: ${memory.stderr}`)
+const table = markdown(tables, delays, underLoad, memory.stdout.trim())
 console.log(`\n${table}\n`)
 if (missing) console.warn(`PostgreSQL rows skipped: ${missing}`)
 

@@ -16,14 +16,16 @@ export const INSTANCE_ID = randomUUID()
 
 /**
  * Forgets the named sessions in this process at once and tells every other instance through
- * Redis. Never throws: a bus that is down is covered by the cache's TTL and the trigger.
+ * Redis, answering once Redis has handed the message to every instance (so the request that ended
+ * a session answers after the others were told). Never throws: a bus that is down is covered by
+ * the trigger (PostgreSQL) and the epoch (see redis.ts).
  */
-export function revokeEverywhere(eviction: Eviction) {
+export async function revokeEverywhere(eviction: Eviction) {
   useSessionCache().evict(eviction)
   // Tokens stay in this process: the bus carries ids only.
   const { sessionIds, userIds } = eviction
   if (!sessionIds?.length && !userIds?.length) return
-  useRedis()?.publish(REVOCATION_CHANNEL, JSON.stringify({ from: INSTANCE_ID, sessionIds, userIds })).catch(() => {})
+  await useRedis()?.publish(REVOCATION_CHANNEL, JSON.stringify({ from: INSTANCE_ID, sessionIds, userIds })).catch(() => {})
 }
 
 /** The values of a `where` that is one equality (or `in`) on `field`; undefined for anything else. */
@@ -49,7 +51,7 @@ export function withRevocation(factory: AdapterFactory): AdapterFactory {
 interface Aftermath { eviction?: Eviction, ended?: ReturnType<typeof endings> }
 
 async function announce({ eviction, ended }: Aftermath) {
-  if (eviction) revokeEverywhere(eviction)
+  if (eviction) await revokeEverywhere(eviction)
   if (ended) await recordEndings(ended)
 }
 

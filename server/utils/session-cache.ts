@@ -44,7 +44,7 @@ function bearerToken(headers: Headers): string | undefined {
 
 /**
  * Valid sessions of this process by token, so a protected request costs no database or
- * better-auth round trip. Bounded in entries and bytes, and in time by SESSION_CACHE_TTL.
+ * better-auth round trip. Bounded in entries (SESSION_CACHE_MAX), and in time by SESSION_CACHE_TTL.
  * Entries are only ever added after better-auth verified the cookie; `evict` drops them when a
  * session ends anywhere (see revocation.ts).
  */
@@ -55,12 +55,11 @@ export class SessionCache {
   /** Bumped by every eviction, so a lookup that raced with one is not cached. */
   generation = 0
 
-  constructor(options: { max: number, ttlSeconds: number, maxBytes?: number }) {
+  constructor(options: { max: number, ttlSeconds: number }) {
     this.lru = new LRUCache<string, Entry>({
+      // Bounded in entries: each costs about 1.2 KB of heap (bench/cache-memory.ts).
       max: Math.max(options.max, 1),
       ttl: Math.max(options.ttlSeconds, 0.001) * 1000,
-      maxSize: options.maxBytes ?? 64 * 1024 * 1024,
-      sizeCalculation: (entry, token) => token.length + JSON.stringify(entry.session).length,
       dispose: (entry, token) => this.unindex(token, entry),
       // Wall-clock time, like the expiry it is compared with.
       perf: { now: () => Date.now() },

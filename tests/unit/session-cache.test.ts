@@ -73,11 +73,15 @@ describe('the session cache', () => {
     expect(cache.size).toBe(3)
   })
 
-  it('stays within its memory bound', () => {
-    const cache = new SessionCache({ max: 1000, ttlSeconds: 60, maxBytes: 4096 })
+  it('holds at most SESSION_CACHE_MAX sessions, forgetting the least recently used', () => {
+    const cache = new SessionCache({ max: 10, ttlSeconds: 60 })
     for (let i = 0; i < 100; i++) cache.set(cookie(`token-${i}`), session(String(i), `user-${i}`), cache.generation)
-    expect(cache.size).toBeGreaterThan(0)
-    expect(cache.size).toBeLessThan(20)
+    expect(cache.size).toBe(10)
+    expect(cache.get(cookie('token-89'))).toBeUndefined()
+    expect(cache.get(cookie('token-90'))).toBeDefined()
+    // Its indexes shrink with it: evicting a forgotten user's sessions finds nothing to evict.
+    cache.evict({ userIds: ['user-5'] })
+    expect(cache.size).toBe(10)
   })
 
   it('is off with SESSION_CACHE_TTL=0', () => {
