@@ -30,7 +30,8 @@ export default defineConfig({
       }),
       // One build, and one shared server per project, for every HTTP-level and browser test.
       { test: { name: 'e2e', include: ['tests/e2e/**/*.test.ts', 'tests/browser/**/*.test.ts'], exclude: ['**/*.postgres.test.ts'], ...e2e } },
-      ...(missing ? [] : [{ test: { name: 'e2e-postgres', include: ['tests/e2e/**/*.test.ts'], env: { E2E_DATABASE: 'postgres' }, ...e2e } }]),
+      // *.sqlite.test.ts files choose SQLite themselves (the embedded default's own faults): once is enough.
+      ...(missing ? [] : [{ test: { name: 'e2e-postgres', include: ['tests/e2e/**/*.test.ts'], exclude: ['**/*.sqlite.test.ts'], env: { E2E_DATABASE: 'postgres' }, ...e2e } }]),
     ],
   },
 })

@@ -87,6 +87,22 @@ describe('a user changed with SQL, behind every instance\'s back', () => {
     expect((await signIn.json()).message).toMatch(/suspended/)
   })
 
+  it('deleted: its sessions, gone by the foreign key\'s cascade, are refused on both instances within 1 s', async () => {
+    const { cookie, email } = await signedInOnA()
+    expect(await me(b.url, cookie)).toBe(200)
+    await withDatabase(database.url, sql => sql.run('DELETE FROM "user" WHERE "email" = ?', [email]))
+    expect(await refusedOnA(cookie)).toBeLessThan(1000)
+    expect(await me(b.url, cookie)).toBe(401)
+  })
+
+  it('its session\'s expiry moved into the past: refused on both instances within 1 s', async () => {
+    const { cookie, email } = await signedInOnA()
+    expect(await me(b.url, cookie)).toBe(200)
+    await withDatabase(database.url, sql => sql.run('UPDATE "session" SET "expiresAt" = now() - interval \'1 minute\' WHERE "userId" = (SELECT "id" FROM "user" WHERE "email" = ?)', [email]))
+    expect(await refusedOnA(cookie)).toBeLessThan(1000)
+    expect(await me(b.url, cookie)).toBe(401)
+  })
+
   it('a ban that has run out (banExpires in the past) keeps nobody out', async () => {
     const { cookie, email } = await signedInOnA()
     await withDatabase(database.url, sql => sql.run('UPDATE "user" SET "banned" = true, "banExpires" = ? WHERE "email" = ?', [new Date(Date.now() - 60_000), email]))
