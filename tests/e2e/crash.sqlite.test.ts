@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { randomBytes, randomUUID } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { afterAll, describe, expect, it } from 'vitest'
 import { withDatabase } from '../support/db'
-import { request, sessionCookie, signUp } from '../support/http'
+import { request, signUp, writeLoad } from '../support/http'
 import { startServer, type TestServer } from '../support/server'
 
 /** The embedded default: one process holding the SQLite file, killed (-9) while it writes. */
@@ -26,29 +26,11 @@ describe('SQLite, the server killed in the middle of writing', () => {
   it('loses no acknowledged sign-up or sign-out, and the database is intact', async () => {
     const victim = await start()
     const signedIn = await Promise.all(Array.from({ length: 20 }, () => signUp(victim.url, undefined, { onboard: false })))
-    const acknowledged: string[] = []
-    const signedOut: string[] = []
-    let running = true
-    const writers = [
-      ...Array.from({ length: 3 }, async () => {
-        while (running) {
-          const email = `crash-${randomUUID()}@example.com`
-          const response = await request('/api/auth/sign-up/email', { method: 'POST', base: victim.url, body: JSON.stringify({ name: 'Crash', email, password: 'correct horse battery' }) }).catch(() => undefined)
-          if (response?.status === 200 && sessionCookie(response)) acknowledged.push(email)
-        }
-      }),
-      (async () => {
-        for (const user of signedIn) {
-          if (!running) break
-          const response = await request('/api/auth/sign-out', { method: 'POST', base: victim.url, cookie: user.cookie, body: '{}' }).catch(() => undefined)
-          if (response?.status === 200) signedOut.push(user.cookie)
-        }
-      })(),
-    ]
-    await new Promise(resolve => setTimeout(resolve, 800))
+    const load = writeLoad(victim.url, 'crash', { signUps: 3, signOuts: signedIn })
+    await load.underWay(3)
     process.kill(victim.pid, 'SIGKILL')
-    running = false
-    await Promise.all(writers)
+    await load.stop()
+    const { acknowledged, signedOut } = load
 
     expect(acknowledged.length).toBeGreaterThan(0)
     expect(signedOut.length).toBeGreaterThan(0)

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createPostgresDatabase, POSTGRES_URL, withDatabase } from '../support/db'
-import { ONBOARDING, request, sessionCookie, signUp } from '../support/http'
+import { ONBOARDING, request, sessionCookie, signUp, writeLoad } from '../support/http'
 import { tcpProxy } from '../support/proxy'
 import { startRedisServer } from '../support/redis-server'
 import { startServer, type TestServer } from '../support/server'
@@ -188,7 +188,7 @@ describe('outages answer 503, lose nothing and heal by themselves', () => {
       }
     }
     const writers = [writer(a), writer(b), writer(a)]
-    await new Promise(resolve => setTimeout(resolve, 1000))
+    await expect.poll(() => results.filter(r => r.status === 200).length, { timeout: 10_000, interval: 10 }).toBeGreaterThanOrEqual(3)
     const down = { a: lines(a, /\[database\] unavailable/).length, b: lines(b, /\[database\] unavailable/).length }
     const crashedAt = performance.now() - started
     await postgres.stop()
@@ -350,29 +350,11 @@ describe('an instance killed in the middle of writing', () => {
   it('loses no acknowledged sign-up or sign-out', async () => {
     const victim = await startInstance(redisOfA)
     const signedIn = await Promise.all(Array.from({ length: 20 }, () => signUp(victim.url)))
-    const acknowledged: string[] = []
-    const signedOut: string[] = []
-    let running = true
-    const writers = [
-      (async () => {
-        while (running) {
-          const email = `killed-${randomUUID()}@example.com`
-          const response = await request('/api/auth/sign-up/email', { method: 'POST', base: victim.url, body: JSON.stringify({ name: 'Killed', email, password: 'correct horse battery' }) }).catch(() => undefined)
-          if (response?.status === 200 && sessionCookie(response)) acknowledged.push(email)
-        }
-      })(),
-      (async () => {
-        for (const user of signedIn) {
-          if (!running) break
-          const response = await request('/api/auth/sign-out', { method: 'POST', base: victim.url, cookie: user.cookie, body: '{}' }).catch(() => undefined)
-          if (response?.status === 200) signedOut.push(user.cookie)
-        }
-      })(),
-    ]
-    await new Promise(resolve => setTimeout(resolve, 700))
+    const load = writeLoad(victim.url, 'killed', { signUps: 1, signOuts: signedIn })
+    await load.underWay(3)
     process.kill(victim.pid, 'SIGKILL')
-    running = false
-    await Promise.all(writers)
+    await load.stop()
+    const { acknowledged, signedOut } = load
     await victim.stop()
 
     expect(acknowledged.length).toBeGreaterThan(0)

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { request as httpRequest } from 'node:http'
-import { inject } from 'vitest'
+import { expect, inject } from 'vitest'
 import { type Sql, withDatabase } from './db'
 
 export const COOKIE = 'better-auth.session_token'
@@ -129,4 +129,41 @@ export function rawRequest(path: string, init: { base?: string, method?: string,
     }).on('error', reject)
     req.end(init.body)
   })
+}
+
+/**
+ * Writes to `base` until stopped, as a busy server sees them: `signUps` clients signing up new
+ * accounts (`<prefix>-<uuid>@example.com`) one after another, and one client signing out each of
+ * `signOuts` in turn. `acknowledged` and `signedOut` list what the server answered 200 to.
+ */
+export function writeLoad(base: string, prefix: string, options: { signUps: number, signOuts: { cookie: string }[] }) {
+  const acknowledged: string[] = []
+  const signedOut: string[] = []
+  let running = true
+  const loops = [
+    ...Array.from({ length: options.signUps }, async () => {
+      while (running) {
+        const email = `${prefix}-${randomUUID()}@example.com`
+        const response = await request('/api/auth/sign-up/email', { method: 'POST', base, body: JSON.stringify({ name: prefix, email, password: 'correct horse battery' }) }).catch(() => undefined)
+        if (response?.status === 200 && sessionCookie(response)) acknowledged.push(email)
+      }
+    }),
+    (async () => {
+      for (const user of options.signOuts) {
+        if (!running) break
+        const response = await request('/api/auth/sign-out', { method: 'POST', base, cookie: user.cookie, body: '{}' }).catch(() => undefined)
+        if (response?.status === 200) signedOut.push(user.cookie)
+      }
+    })(),
+  ]
+  return {
+    acknowledged,
+    signedOut,
+    /** Resolves once both kinds of write have been acknowledged at least `count` times. */
+    underWay: (count: number) => expect.poll(() => acknowledged.length >= count && signedOut.length >= count, { timeout: 10_000, interval: 10 }).toBe(true),
+    stop: async () => {
+      running = false
+      await Promise.all(loops)
+    },
+  }
 }
