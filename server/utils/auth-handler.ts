@@ -62,27 +62,39 @@ export async function handleAuthRequest(event: H3Event) {
 export const SIGN_UP_RETRY_MS = 10 * 60_000
 
 /**
- * A sign-up whose account was committed just as the database went away answered 503; its client
- * retries. So a sign-up with the address of an account made in the last SIGN_UP_RETRY_MS is taken
- * for that retry and answered as a sign-in with the same password would be: the password is
- * checked (a wrong one gets the original "already exists"), under sign-in's per-account limit, and
- * two-factor is asked for if on. (EMAIL_VERIFICATION=required answers every sign-up alike anyway.)
+ * A sign-up cut off by an outage answered 503, and its client retries; a sign-up with the address
+ * of an account made in the last SIGN_UP_RETRY_MS may be that retry (EMAIL_VERIFICATION=required
+ * answers every sign-up alike anyway):
+ * - cut off between its user and its password (better-auth writes them one after the other), the
+ *   account is one nobody can sign in to: it goes, in one statement that keeps it if anything has
+ *   used it since, and the sign-up runs again;
+ * - committed whole just as the database went away, it is answered as a sign-in with the same
+ *   password would be: the password is checked (a wrong one gets the original "already exists"),
+ *   under sign-in's per-account limit, and two-factor is asked for if on.
  */
 async function signUpRetried(event: H3Event, response: Response): Promise<Response> {
   if (response.status !== 422 || useEnv().EMAIL_VERIFICATION === 'required') return response
   const body = await readBody<{ email?: unknown, password?: unknown }>(event)
   if (typeof body?.email !== 'string' || typeof body.password !== 'string') return response
-  const user = await useDb().user.findUnique({ where: { email: body.email.toLowerCase() }, select: { createdAt: true } })
+  const user = await useDb().user.findUnique({ where: { email: body.email.toLowerCase() }, select: { id: true, createdAt: true } })
   if (!user || Date.now() - user.createdAt.getTime() > SIGN_UP_RETRY_MS) return response
+  const { count: halfWritten } = await useDb().user.deleteMany({ where: { id: user.id, accounts: { none: {} }, sessions: { none: {} } } })
+  if (halfWritten) return await authAgain(event, '/api/auth/sign-up/email', body)
   await applyLimits(event, { ...SIGN_IN_ROUTE, limits: SIGN_IN_ROUTE.limits?.filter(limit => limit.per === 'email') }, { email: body.email })
-  const signIn = toWebRequest(event)
-  const retried = await inRequestScope(event.context, () => useServerAuth().handler(new Request(new URL('/api/auth/sign-in/email', signIn.url), {
+  const signIn = await authAgain(event, '/api/auth/sign-in/email', { email: body.email, password: body.password })
+  return signIn.ok ? signIn : response
+}
+
+/** better-auth's answer to a POST of `body` to `path`, sent with this request's headers. */
+async function authAgain(event: H3Event, path: string, body: object): Promise<Response> {
+  const request = toWebRequest(event)
+  const response = await inRequestScope(event.context, () => useServerAuth().handler(new Request(new URL(path, request.url), {
     method: 'POST',
-    headers: authHeaders(event, new Headers(signIn.headers)),
-    body: JSON.stringify({ email: body.email, password: body.password }),
+    headers: authHeaders(event, new Headers(request.headers)),
+    body: JSON.stringify(body),
   })))
   if (event.context.unavailable) throw createError({ statusCode: 503 })
-  return retried.ok ? retried : response
+  return response
 }
 
 /** Whether this request comes from a page of this site in a browser (which keeps its session in the cookie). */

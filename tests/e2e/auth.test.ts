@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { SESSION_EXPIRES_IN } from '../support/config'
-import { COOKIE, request, sessionCookie, sessionsOf, signUp } from '../support/http'
+import { COOKIE, database, request, sessionCookie, sessionsOf, signUp } from '../support/http'
 
 const post = (path: string, body: object, cookie?: string) =>
   request(path, { method: 'POST', body: JSON.stringify(body), cookie })
@@ -42,6 +42,29 @@ describe('email and password accounts at better-auth\'s standard paths', () => {
     expect(sessionCookie(again)).toBeDefined()
     expect((await again.json()).user.email).toBe(email)
     expect(await sessionsOf(email)).toHaveLength(2)
+  })
+
+  it('a sign-up cut off after its user was written (no password, no session) is made whole by its retry', async () => {
+    const { email } = await signUp(undefined, undefined, { onboard: false })
+    // What an outage between better-auth's two inserts leaves: the user row alone.
+    await database(async (sql) => {
+      await sql.run('DELETE FROM "session" WHERE "userId" = (SELECT "id" FROM "user" WHERE "email" = ?)', [email])
+      await sql.run('DELETE FROM "account" WHERE "userId" = (SELECT "id" FROM "user" WHERE "email" = ?)', [email])
+    })
+    const again = await post('/api/auth/sign-up/email', { name: 'Test User', email, password: 'the retried passphrase' })
+    expect(again.status).toBe(200)
+    expect(sessionCookie(again)).toBeDefined()
+    const signIn = await post('/api/auth/sign-in/email', { email, password: 'the retried passphrase' })
+    expect(signIn.status).toBe(200)
+    expect(await database(sql => sql.all('SELECT "id" FROM "user" WHERE "email" = ?', [email]))).toHaveLength(1)
+  })
+
+  it('a sign-up for an address whose account was used since (a session, no password) is still taken', async () => {
+    const { email } = await signUp(undefined, undefined, { onboard: false })
+    await database(sql => sql.run('DELETE FROM "account" WHERE "userId" = (SELECT "id" FROM "user" WHERE "email" = ?)', [email]))
+    const again = await post('/api/auth/sign-up/email', { name: 'Test User', email, password: 'someone else entirely' })
+    expect(again.status).toBe(422)
+    expect(await sessionsOf(email)).toHaveLength(1)
   })
 
   it('refuses a password shorter than 8 characters and creates nothing', async () => {

@@ -220,10 +220,16 @@ describe('outages answer 503, lose nothing and heal by themselves', () => {
     // A refused sign-up may still have been committed (the connection went as it committed): its
     // retry, with the same address and password, succeeds like that of any other refused sign-up.
     const halfDone = refused.filter(r => byEmail.has(r.email))
-    for (const r of [...halfDone, ...refused.filter(r => !byEmail.has(r.email)).slice(0, 3)]) {
-      const retried = await request('/api/auth/sign-up/email', { method: 'POST', base: a.url, body: JSON.stringify({ name: 'Fault', email: r.email, password: 'correct horse battery' }) })
-      expect({ email: r.email, status: retried.status, cookie: !!sessionCookie(retried) }).toEqual({ email: r.email, status: 200, cookie: true })
+    const retriedEmails = [...halfDone, ...refused.filter(r => !byEmail.has(r.email)).slice(0, 3)].map(r => r.email)
+    for (const email of retriedEmails) {
+      const retried = await request('/api/auth/sign-up/email', { method: 'POST', base: a.url, body: JSON.stringify({ name: 'Fault', email, password: 'correct horse battery' }) })
+      expect({ email, status: retried.status, cookie: !!sessionCookie(retried) }).toEqual({ email, status: 200, cookie: true })
     }
+    // Whatever the outage cut off, every retried address ends with one user, its password and a session.
+    const after = await withDatabase(database.url, db => db.all<{ email: string, accounts: number, sessions: number }>(
+      'SELECT u."email", (SELECT COUNT(*) FROM "account" x WHERE x."userId" = u."id")::int AS "accounts", (SELECT COUNT(*) FROM "session" s WHERE s."userId" = u."id")::int AS "sessions" FROM "user" u WHERE u."email" = ANY(?)', [retriedEmails]))
+    expect(after.filter(row => row.accounts !== 1 || row.sessions < 1)).toEqual([])
+    expect(after).toHaveLength(retriedEmails.length)
     // One line when the outage starts and one when it ends, per instance, whatever the request count.
     for (const [server, before] of [[a, down.a], [b, down.b]] as const) {
       expect(lines(server, /\[database\] unavailable/)).toHaveLength(before + 1)
