@@ -12,11 +12,12 @@ interface ValidationIssue { path?: PropertyKey[], message: string }
 
 /**
  * API errors as `{ success: false, message }` JSON; everything else falls through to Nuxt's page.
- * A database that cannot be reached answers 503 with Retry-After, pages included, and is logged
- * once per outage (server/platform/outage.ts), not once per request.
+ * A request that found the database down answers 503 with Retry-After, pages included, whatever
+ * error it ended in (better-auth makes a failed lookup a 401 or a 400), and the outage is logged
+ * once (server/platform/outage.ts), not once per request.
  */
 export default defineNitroErrorHandler((error: H3Error, event) => {
-  if (databaseUnreachable(error) || (event.context.unavailable && (error.statusCode || 500) >= 500)) {
+  if (databaseUnreachable(error) || event.context.unavailable) {
     ;(event.context.unavailable ?? databaseOutage).begin(rootMessage(error))
     // The same error object goes on to Nuxt's handler, which renders pages with this status.
     Object.assign(error, { statusCode: 503, statusMessage: 'Service Unavailable', message: UNAVAILABLE_MESSAGE, unhandled: false, data: undefined })

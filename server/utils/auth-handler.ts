@@ -1,7 +1,6 @@
 import type { H3Event } from 'h3'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type Route, routesFor } from '../auth/route-table'
-import { inRequestScope } from '../platform/outage'
 
 /**
  * Requests whose answer must not tell whether an address has an account. A known address costs
@@ -31,7 +30,7 @@ export async function handleAuthRequest(event: H3Event) {
   if (readSignedCookie(event.headers)) await getAuthSession(event)
   const request = toWebRequest(event)
   authHeaders(event, request.headers)
-  let response = await inRequestScope(event.context, () => useServerAuth().handler(request))
+  let response = await useServerAuth().handler(request)
   // better-auth turns some failed database calls into its own 422 or 500, and answers a sign-out
   // whose delete failed with 200: a request that found the database down answers 503 all the same.
   if (event.context.unavailable && (!response.ok || event.method !== 'GET')) throw createError({ statusCode: 503 })
@@ -88,11 +87,11 @@ async function signUpRetried(event: H3Event, response: Response): Promise<Respon
 /** better-auth's answer to a POST of `body` to `path`, sent with this request's headers. */
 async function authAgain(event: H3Event, path: string, body: object): Promise<Response> {
   const request = toWebRequest(event)
-  const response = await inRequestScope(event.context, () => useServerAuth().handler(new Request(new URL(path, request.url), {
+  const response = await useServerAuth().handler(new Request(new URL(path, request.url), {
     method: 'POST',
     headers: authHeaders(event, new Headers(request.headers)),
     body: JSON.stringify(body),
-  })))
+  }))
   if (event.context.unavailable) throw createError({ statusCode: 503 })
   return response
 }

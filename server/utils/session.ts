@@ -1,6 +1,5 @@
 import type { H3Event } from 'h3'
 import { z } from 'zod'
-import { inRequestScope } from '../platform/outage'
 
 /** Route params of `[id]` routes (sessions, users): a non-empty id of sane length. */
 export const IdParams = z.object({ id: z.string().min(1).max(128) })
@@ -51,12 +50,14 @@ export async function getAuthSession(event: H3Event): Promise<AuthSession | null
   if (cached) return event.context.authSession = cached
   const generation = cache.generation
   const auth = useServerAuth()
-  let response = await inRequestScope(event.context, () => withAuthCookies(event, auth.api.getSession({ headers: event.headers, returnHeaders: true })))
+  let response = await withAuthCookies(event, auth.api.getSession({ headers: event.headers, returnHeaders: true }))
     .catch((error: unknown) => {
       if (!event.context.unavailable) throw error
       // The database is away: a session still in Redis answers, without the refresh that would write to it.
-      return inRequestScope(event.context, () => withAuthCookies(event, auth.api.getSession({ headers: event.headers, query: { disableRefresh: true }, returnHeaders: true })))
+      return withAuthCookies(event, auth.api.getSession({ headers: event.headers, query: { disableRefresh: true }, returnHeaders: true }))
     })
+  // No session found, but the database could not be asked: that is no answer (503), not "signed out".
+  if (!response && event.context.unavailable) throw createError({ statusCode: 503 })
   // Past SESSION_MAX_AGE, or its user banned (an administrator's ban ends sessions itself; one set in the database does not).
   if (response && (pastMaxAge(response.session.createdAt, env.SESSION_MAX_AGE) || isBanned(response.user))) {
     await withAuthCookies(event, auth.api.signOut({ headers: authHeaders(event), returnHeaders: true }))

@@ -245,6 +245,10 @@ describe('outages answer 503, lose nothing and heal by themselves', () => {
     // Known to neither instance, and its copy gone from Redis: only the database could answer for it.
     const databaseOnly = await signUp(a.url, undefined, { onboard: false })
     await dropCopy(databaseOnly.cookie)
+    // In each instance's memory only: our check passes, but better-auth's own lookup inside the
+    // write (its session middleware) must go to the database, and takes a failure for "no session".
+    const inMemoryOnly = await knownToBoth()
+    await dropCopy(inMemoryOnly.cookie)
     // B has signed a JWT before: it keeps the signing keys, and signs the next without the database.
     expect((await request('/api/auth/get-session', { base: b.url, cookie: kept.cookie })).headers.get('set-auth-jwt')).toBeTruthy()
     await postgres.stop()
@@ -254,17 +258,22 @@ describe('outages answer 503, lose nothing and heal by themselves', () => {
       const withJwt = await request('/api/auth/get-session', { base: b.url, cookie: inRedisOnly.cookie })
       expect(withJwt.status).toBe(200)
       expect(withJwt.headers.get('set-auth-jwt')).toMatch(/^ey/)
-      const writes = [
-        request('/api/auth/sign-in/email', { method: 'POST', base: a.url, body: JSON.stringify({ email: signIn.email, password: signIn.password }) }),
-        request('/api/auth/sign-out', { method: 'POST', base: a.url, cookie: kept.cookie, body: '{}' }),
-        request('/api/account/onboarding', { method: 'POST', base: a.url, cookie: kept.cookie, body: JSON.stringify(ONBOARDING) }),
-        request('/api/account/delete', { method: 'POST', base: a.url, cookie: kept.cookie, body: JSON.stringify({ password: kept.password }) }),
-        request('/api/auth/sign-up/email', { method: 'POST', base: a.url, body: JSON.stringify({ name: 'Down', email: `down-${randomUUID()}@example.com`, password: 'correct horse battery' }) }),
+      const writes: [string, string, string | undefined, object][] = [
+        [a.url, '/api/auth/sign-in/email', undefined, { email: signIn.email, password: signIn.password }],
+        [a.url, '/api/auth/sign-out', kept.cookie, {}],
+        [a.url, '/api/account/onboarding', kept.cookie, ONBOARDING],
+        [a.url, '/api/account/delete', kept.cookie, { password: kept.password }],
+        [a.url, '/api/auth/sign-up/email', undefined, { name: 'Down', email: `down-${randomUUID()}@example.com`, password: 'correct horse battery' }],
+        [b.url, '/api/account/delete', inMemoryOnly.cookie, { password: inMemoryOnly.password }],
       ]
-      for (const response of await Promise.all(writes)) {
-        expect({ status: response.status, retryAfter: response.headers.get('retry-after') }).toEqual({ status: 503, retryAfter: '5' })
-        expect((await response.json()).message).toMatch(/temporarily unavailable/)
-      }
+      const answers = await Promise.all(writes.map(async ([base, path, cookie, body]) => {
+        const response = await request(path, { method: 'POST', base, cookie, body: JSON.stringify(body) })
+        return { path, status: response.status, retryAfter: response.headers.get('retry-after'), message: (await response.json()).message }
+      }))
+      expect(answers).toEqual(writes.map(([, path]) => ({ path, status: 503, retryAfter: '5', message: expect.stringMatching(/temporarily unavailable/) })))
+      // Only the database could say whether this session holds: no answer, not "signed out".
+      const unknown = await request('/api/me', { base: b.url, cookie: databaseOnly.cookie })
+      expect({ status: unknown.status, retryAfter: unknown.headers.get('retry-after') }).toEqual({ status: 503, retryAfter: '5' })
       const page = await request('/dashboard', { base: b.url, cookie: databaseOnly.cookie, headers: { accept: 'text/html' } })
       expect(page.status).toBe(503)
       expect(await page.text()).toMatch(/<html/i)
