@@ -1,10 +1,15 @@
 // `npm run bench:soak`: SOAK_MINUTES (10) of mixed load on many distinct sessions (SOAK_SESSIONS,
-// 5,000), on SQLite and on PostgreSQL + Redis, against the production build. Each session is a
+// 5,000), on SQLite and on PostgreSQL + Redis, against the production build, at a steady
+// SOAK_RATE (100 requests/s in all, a third to a half of what this 2-core machine serves flat out): a
+// soak asks whether the server stays the same over time, which a saturated run hides behind its
+// queue (the throughput itself is `npm run bench`'s). Each session is a
 // user of its own, made directly in the database with a cookie signed by the server's secret, so
 // setting up costs seconds, not 5,000 password hashes. Every request picks a session at random:
 // /api/me, /api/session and the server-rendered /dashboard, 2:1:1. Prints, per minute,
-// requests/s, p50 and p99 latency, errors and the server's RSS; then RSS growth after the first
-// minute (MiB/min) and the spread of p99 over the minutes. Writes the tables into bench/README.md.
+// requests/s, p50 and p99 latency, errors and the server's RSS (sampled every second: its mean
+// and its peak); then RSS growth after the first minute (MiB/min, the least-squares slope of the
+// samples) and the spread of p99 over the minutes. SOAK_LIVE_HEAP=1 adds the heap in use after a
+// full garbage collection (bench/live-heap.cjs), which tells a leak from V8 keeping freed pages. Writes the tables into bench/README.md.
 import { randomBytes, randomUUID } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
@@ -17,9 +22,12 @@ const MINUTES = Number(process.env.SOAK_MINUTES ?? 10)
 const SESSIONS = Number(process.env.SOAK_SESSIONS ?? 5000)
 const CONNECTIONS = Number(process.env.SOAK_CONNECTIONS ?? 20)
 const WINDOW_S = Number(process.env.SOAK_WINDOW ?? 60)
+const RATE = Number(process.env.SOAK_RATE ?? 100)
+const BACKENDS = (process.env.SOAK_BACKENDS ?? 'sqlite,postgres').split(',')
+const LIVE_HEAP = process.env.SOAK_LIVE_HEAP === '1'
 const PATHS = ['/api/me', '/api/me', '/api/session', '/dashboard']
 
-interface Minute { minute: number, rps: number, p50: number, p99: number, errors: number, rss: number }
+interface Minute { minute: number, rps: number, p50: number, p99: number, errors: number, rss: number, peakRss: number, liveHeap?: number }
 
 const rssOf = (pid: number) => Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)?.[1] ?? 0) / 1024
 
@@ -54,40 +62,67 @@ async function makeSessions(databaseUrl: string, secret: string): Promise<string
   return cookies
 }
 
-async function soak(backend: Backend): Promise<Minute[]> {
+async function soak(backend: Backend): Promise<{ minutes: Minute[], samples: [number, number][] }> {
   const secret = randomBytes(32).toString('base64')
   // Limits off: every request comes from one loopback address (the one use RATE_LIMIT=false is for).
-  const server = await startServer({ BETTER_AUTH_SECRET: secret, RATE_LIMIT: 'false', ...(backend === 'sqlite' && { REDIS_URL: '' }) }, { backend })
+  const server = await startServer({
+    BETTER_AUTH_SECRET: secret, RATE_LIMIT: 'false', ...(backend === 'sqlite' && { REDIS_URL: '' }),
+    ...(LIVE_HEAP && { NODE_OPTIONS: `--expose-gc --require ${rootDir}bench/live-heap.cjs` }),
+  }, { backend })
   const minutes: Minute[] = []
+  // [minute, RSS MiB] every second, the minute as a fraction (1.5: halfway through the first).
+  const samples: [number, number][] = []
   try {
     const cookies = await makeSessions(server.databaseUrl, secret)
     const pick = <T>(list: T[]) => list[Math.floor(Math.random() * list.length)]!
     for (let minute = 1; minute <= MINUTES; minute++) {
-      const result = await autocannon({
+      const begun = performance.now()
+      const window: number[] = []
+      const sampler = setInterval(() => {
+        window.push(rssOf(server.pid))
+        samples.push([minute + (performance.now() - begun) / (WINDOW_S * 1000), window.at(-1)!])
+      }, 1000)
+      // autocannon's result is a thenable, not a Promise (no .finally).
+      const result = await Promise.resolve(autocannon({
         url: server.url,
         connections: CONNECTIONS,
+        overallRate: RATE,
         duration: WINDOW_S,
         requests: [{ setupRequest: request => ({ ...request, path: pick(PATHS), headers: { ...request.headers, cookie: pick(cookies), accept: 'text/html,application/json' } }) }],
-      })
-      const row = { minute, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.non2xx + result.errors + result.timeouts, rss: rssOf(server.pid) }
+      })).finally(() => clearInterval(sampler))
+      const liveHeap = LIVE_HEAP ? Number([...server.logs().matchAll(/LIVE_HEAP ([\d.]+)/g)].at(-1)?.[1]) : undefined
+      const row = { minute, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.non2xx + result.errors + result.timeouts, rss: mean(window), peakRss: Math.max(...window), liveHeap }
       minutes.push(row)
-      console.log(`${backend} minute ${minute}: ${Math.round(row.rps)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, errors ${row.errors}, RSS ${row.rss.toFixed(0)} MiB`)
+      console.log(`${backend} minute ${minute}: ${Math.round(row.rps)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, errors ${row.errors}, RSS ${row.rss.toFixed(0)} MiB (peak ${row.peakRss.toFixed(0)})${liveHeap === undefined ? '' : `, live heap ${liveHeap} MiB`}`)
     }
   }
   finally {
     await server.stop()
   }
-  return minutes
+  return { minutes, samples }
 }
 
-function table(backend: string, minutes: Minute[]) {
-  const lines = [`#### ${backend}`, '', '| minute | requests/s | p50 ms | p99 ms | errors | RSS MiB |', '|---:|---:|---:|---:|---:|---:|']
-  for (const m of minutes) lines.push(`| ${m.minute} | ${Math.round(m.rps).toLocaleString('en-US')} | ${m.p50} | ${m.p99} | ${m.errors} | ${m.rss.toFixed(0)} |`)
-  const after = minutes.slice(1)
-  const growth = after.length > 1 ? (after.at(-1)!.rss - after[0]!.rss) / (after.length - 1) : 0
-  const p99s = after.map(m => m.p99)
-  const spread = p99s.length ? (Math.max(...p99s) - Math.min(...p99s)) / Math.min(...p99s) : 0
-  lines.push('', `RSS growth after the first minute: ${growth.toFixed(2)} MiB/min. p99 after the first minute: ${Math.min(...p99s)}-${Math.max(...p99s)} ms (spread ${(spread * 100).toFixed(0)}% of the lowest).`, '')
+const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length
+
+/** The least-squares slope of y over x (0 for fewer than two points). */
+function slope(points: [number, number][]): number {
+  if (points.length < 2) return 0
+  const [mx, my] = [mean(points.map(p => p[0])), mean(points.map(p => p[1]))]
+  const num = points.reduce((sum, [x, y]) => sum + (x - mx) * (y - my), 0)
+  const den = points.reduce((sum, [x]) => sum + (x - mx) ** 2, 0)
+  return num / den
+}
+
+function table(backend: string, { minutes, samples }: { minutes: Minute[], samples: [number, number][] }) {
+  const heap = minutes.some(m => m.liveHeap !== undefined)
+  const lines = [`#### ${backend}`, '', `| minute | requests/s | p50 ms | p99 ms | errors | RSS MiB (mean) | RSS MiB (peak) |${heap ? ' live heap MiB |' : ''}`, `|---:|---:|---:|---:|---:|---:|---:|${heap ? '---:|' : ''}`]
+  for (const m of minutes) lines.push(`| ${m.minute} | ${Math.round(m.rps).toLocaleString('en-US')} | ${m.p50} | ${m.p99} | ${m.errors} | ${m.rss.toFixed(0)} | ${m.peakRss.toFixed(0)} |${heap ? ` ${m.liveHeap} |` : ''}`)
+  const p99s = minutes.slice(1).map(m => m.p99)
+  if (p99s.length < 2) return [...lines, '', 'Fewer than three minutes: no growth or spread to tell.', ''].join('\n')
+  const growth = slope(samples.filter(([minute]) => minute >= 2))
+  const spread = (Math.max(...p99s) - Math.min(...p99s)) / Math.min(...p99s)
+  const heapGrowth = heap ? ` Live heap growth after the first minute: ${slope(minutes.slice(1).map(m => [m.minute, m.liveHeap!])).toFixed(2)} MiB/min.` : ''
+  lines.push('', `RSS growth after the first minute: ${growth.toFixed(2)} MiB/min (slope of ${samples.filter(([minute]) => minute >= 2).length} samples).${heapGrowth} p99 after the first minute: ${Math.min(...p99s)}-${Math.max(...p99s)} ms (spread ${(spread * 100).toFixed(0)}% of the lowest).`, '')
   return lines.join('\n')
 }
 
@@ -96,10 +131,11 @@ if (process.env.BENCH_SKIP_BUILD !== '1') {
   if (build.status !== 0) process.exit(1)
 }
 const missing = await productionServicesReachable()
-const tables = [table('SQLite (embedded default)', await soak('sqlite'))]
-if (missing) console.warn(`PostgreSQL soak skipped: ${missing}`)
-else tables.push(table('PostgreSQL + Redis', await soak('postgres')))
-const text = [`${MINUTES} × ${WINDOW_S} s, ${SESSIONS.toLocaleString('en-US')} distinct sessions, ${CONNECTIONS} connections, /api/me, /api/session and SSR /dashboard 2:1:1, a random session per request.`, '', ...tables].join('\n')
+const tables: string[] = []
+if (BACKENDS.includes('sqlite')) tables.push(table('SQLite (embedded default)', await soak('sqlite')))
+if (BACKENDS.includes('postgres') && missing) console.warn(`PostgreSQL soak skipped: ${missing}`)
+else if (BACKENDS.includes('postgres')) tables.push(table('PostgreSQL + Redis', await soak('postgres')))
+const text = [`${MINUTES} × ${WINDOW_S} s at ${RATE} requests/s, ${SESSIONS.toLocaleString('en-US')} distinct sessions, ${CONNECTIONS} connections, /api/me, /api/session and SSR /dashboard 2:1:1, a random session per request.`, '', ...tables].join('\n')
 console.log(`\n${text}`)
 const readme = `${rootDir}bench/README.md`
 const current = readFileSync(readme, 'utf8')
