@@ -1,19 +1,20 @@
 // `npm run bench:soak`: SOAK_MINUTES (10) of mixed load on many distinct sessions (SOAK_SESSIONS,
-// 5,000), on SQLite and on PostgreSQL + Redis, against the production build, at a steady
-// SOAK_RATE (100 requests/s in all, a third to a half of what this 2-core machine serves flat out): a
-// soak asks whether the server stays the same over time, which a saturated run hides behind its
-// queue (the throughput itself is `npm run bench`'s). Each session is a
-// user of its own, made directly in the database with a cookie signed by the server's secret, so
-// setting up costs seconds, not 5,000 password hashes. Every request picks a session at random:
-// /api/me, /api/session and the server-rendered /dashboard, 2:1:1. Prints, per minute,
-// requests/s, p50 and p99 latency, errors and the server's RSS (sampled every second: its mean
-// and its peak); then RSS growth after the first minute (MiB/min, the least-squares slope of the
-// samples) and the spread of p99 over the minutes. SOAK_LIVE_HEAP=1 adds the heap in use after a
-// full garbage collection (bench/live-heap.cjs), which tells a leak from V8 keeping freed pages. Writes the tables into bench/README.md.
+// 5,000), on SQLite and on PostgreSQL + Redis, against the production build. The load is steady,
+// as users' is: requests arrive independently at SOAK_RATE (100/s in all, a third to a half of
+// what this 2-core machine serves flat out). A soak asks whether the server stays the same over
+// time, which a saturated run hides behind its queue (the throughput is `npm run bench`'s).
+// Each session is a user of its own, made directly in the database with a cookie signed by the
+// server's secret, so setting up costs seconds, not 5,000 password hashes. Every request picks a
+// session at random: /api/me, /api/session and the server-rendered /dashboard, 2:1:1.
+// Prints, per minute, requests/s, p50 and p99 latency, errors and the server's RSS (sampled every
+// second: its mean and its peak); then RSS growth after the first minute (MiB/min, the
+// least-squares slope of the samples) and the spread of p99 over the minutes. SOAK_LIVE_HEAP=1
+// adds the heap in use after a full garbage collection (bench/live-heap.cjs), which tells a leak
+// from V8 keeping freed pages. Writes the tables into bench/README.md.
 import { randomBytes, randomUUID } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
-import autocannon from 'autocannon'
+import { Agent, request as httpRequest } from 'node:http'
 import { makeSignature } from 'better-auth/crypto'
 import { connect, productionServicesReachable } from '../tests/support/db'
 import { rootDir, startServer, type Backend } from '../tests/support/server'
@@ -62,6 +63,54 @@ async function makeSessions(databaseUrl: string, secret: string): Promise<string
   return cookies
 }
 
+/**
+ * WINDOW_S of requests arriving as users' do, independently (a Poisson process at RATE/s), each
+ * sent when it arrives whatever is still in flight, on up to CONNECTIONS kept-alive connections.
+ * (autocannon's fixed rate lets each connection send its share of a second as fast as it can,
+ * then wait for the next second: all RATE requests in a burst at the top of each second, whose
+ * queue would be most of what the latencies measured.)
+ */
+async function openLoop(base: string, next: () => { path: string, cookie: string }) {
+  const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS })
+  const latencies: number[] = []
+  let errors = 0
+  const inFlight = new Set<Promise<void>>()
+  const send = () => {
+    const { path, cookie } = next()
+    const sent = performance.now()
+    const done = new Promise<void>((resolve) => {
+      const req = httpRequest(new URL(path, base), { agent, headers: { cookie, accept: 'text/html,application/json' } }, (res) => {
+        res.resume()
+        res.on('end', () => {
+          latencies.push(performance.now() - sent)
+          if (res.statusCode !== 200) errors++
+          resolve()
+        })
+      })
+      req.on('error', () => {
+        errors++
+        resolve()
+      })
+      req.end()
+    })
+    inFlight.add(done)
+    void done.then(() => inFlight.delete(done))
+  }
+  const begun = performance.now()
+  let due = begun
+  while (due - begun < WINDOW_S * 1000) {
+    due += -Math.log(1 - Math.random()) * 1000 / RATE
+    const wait = due - performance.now()
+    if (wait > 0) await new Promise(resolve => setTimeout(resolve, wait))
+    send()
+  }
+  await Promise.all(inFlight)
+  agent.destroy()
+  latencies.sort((a, b) => a - b)
+  const at = (q: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!)
+  return { rps: latencies.length / ((performance.now() - begun) / 1000), p50: at(0.5), p99: at(0.99), errors }
+}
+
 async function soak(backend: Backend): Promise<{ minutes: Minute[], samples: [number, number][] }> {
   const secret = randomBytes(32).toString('base64')
   // Limits off: every request comes from one loopback address (the one use RATE_LIMIT=false is for).
@@ -82,16 +131,9 @@ async function soak(backend: Backend): Promise<{ minutes: Minute[], samples: [nu
         window.push(rssOf(server.pid))
         samples.push([minute + (performance.now() - begun) / (WINDOW_S * 1000), window.at(-1)!])
       }, 1000)
-      // autocannon's result is a thenable, not a Promise (no .finally).
-      const result = await Promise.resolve(autocannon({
-        url: server.url,
-        connections: CONNECTIONS,
-        overallRate: RATE,
-        duration: WINDOW_S,
-        requests: [{ setupRequest: request => ({ ...request, path: pick(PATHS), headers: { ...request.headers, cookie: pick(cookies), accept: 'text/html,application/json' } }) }],
-      })).finally(() => clearInterval(sampler))
+      const result = await openLoop(server.url, () => ({ path: pick(PATHS), cookie: pick(cookies) })).finally(() => clearInterval(sampler))
       const liveHeap = LIVE_HEAP ? Number([...server.logs().matchAll(/LIVE_HEAP ([\d.]+)/g)].at(-1)?.[1]) : undefined
-      const row = { minute, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.non2xx + result.errors + result.timeouts, rss: mean(window), peakRss: Math.max(...window), liveHeap }
+      const row = { minute, ...result, rss: mean(window), peakRss: Math.max(...window), liveHeap }
       minutes.push(row)
       console.log(`${backend} minute ${minute}: ${Math.round(row.rps)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, errors ${row.errors}, RSS ${row.rss.toFixed(0)} MiB (peak ${row.peakRss.toFixed(0)})${liveHeap === undefined ? '' : `, live heap ${liveHeap} MiB`}`)
     }
