@@ -318,20 +318,31 @@ if (process.env.BENCH_SKIP_BUILD !== '1') {
   if (build.status !== 0) process.exit(1)
 }
 const missing = await productionServicesReachable()
-const tables = [{ backend: 'SQLite (embedded default)', rows: await benchBackend('sqlite') }]
-if (!missing) tables.push({ backend: 'PostgreSQL', rows: await benchBackend('postgres') })
-const delays = missing ? `Skipped: ${missing}` : await propagation()
-const underLoad = missing ? `Skipped: ${missing}` : await revocationUnderLoad()
-if (!missing) tables.push({ backend: 'PostgreSQL + Redis: Redis answering, then frozen (SIGSTOP)', rows: [...await redisFrozen('5'), ...await redisFrozen('0')] })
-const memory = spawnSync(process.execPath, ['--expose-gc', 'node_modules/jiti/lib/jiti-cli.mjs', 'bench/cache-memory.ts'], { cwd: rootDir, encoding: 'utf8' })
-if (memory.status !== 0) throw new Error(`bench/cache-memory.ts failed: ${memory.stderr}`)
-const table = markdown(tables, delays, underLoad, memory.stdout.trim())
+/** BENCH_ONLY=sqlite,postgres,propagation,load,frozen,memory runs those parts only, and leaves bench/README.md alone. */
+const only = process.env.BENCH_ONLY?.split(',')
+const wanted = (part: string) => !only || only.includes(part)
+const notAsked = 'Not run (BENCH_ONLY).'
+const tables: { backend: string, rows: ReturnType<typeof row>[] }[] = []
+if (wanted('sqlite')) tables.push({ backend: 'SQLite (embedded default)', rows: await benchBackend('sqlite') })
+if (!missing && wanted('postgres')) tables.push({ backend: 'PostgreSQL', rows: await benchBackend('postgres') })
+const delays = missing ? `Skipped: ${missing}` : wanted('propagation') ? await propagation() : notAsked
+const underLoad = missing ? `Skipped: ${missing}` : wanted('load') ? await revocationUnderLoad() : notAsked
+if (!missing && wanted('frozen')) tables.push({ backend: 'PostgreSQL + Redis: Redis answering, then frozen (SIGSTOP)', rows: [...await redisFrozen('5'), ...await redisFrozen('0')] })
+let memory = notAsked
+if (wanted('memory')) {
+  const measured = spawnSync(process.execPath, ['--expose-gc', 'node_modules/jiti/lib/jiti-cli.mjs', 'bench/cache-memory.ts'], { cwd: rootDir, encoding: 'utf8' })
+  if (measured.status !== 0) throw new Error(`bench/cache-memory.ts failed: ${measured.stderr}`)
+  memory = measured.stdout.trim()
+}
+const table = markdown(tables, delays, underLoad, memory)
 console.log(`\n${table}\n`)
 if (missing) console.warn(`PostgreSQL rows skipped: ${missing}`)
 
-const readme = `${rootDir}bench/README.md`
-const text = readFileSync(readme, 'utf8')
-const start = '<!-- bench:start -->'
-const end = '<!-- bench:end -->'
-writeFileSync(readme, `${text.slice(0, text.indexOf(start) + start.length)}\n${table}\n${text.slice(text.indexOf(end))}`)
-console.log('Wrote the tables into bench/README.md.')
+if (!only) {
+  const readme = `${rootDir}bench/README.md`
+  const text = readFileSync(readme, 'utf8')
+  const start = '<!-- bench:start -->'
+  const end = '<!-- bench:end -->'
+  writeFileSync(readme, `${text.slice(0, text.indexOf(start) + start.length)}\n${table}\n${text.slice(text.indexOf(end))}`)
+  console.log('Wrote the tables into bench/README.md.')
+}

@@ -3,6 +3,7 @@
 // as users' is: requests arrive independently at SOAK_RATE (100/s in all, a third to a half of
 // what this 2-core machine serves flat out). A soak asks whether the server stays the same over
 // time, which a saturated run hides behind its queue (the throughput is `npm run bench`'s).
+// First SOAK_WARMUP seconds (60) flat out, not measured: the JIT and V8's heap settle.
 // Each session is a user of its own, made directly in the database with a cookie signed by the
 // server's secret, so setting up costs seconds, not 5,000 password hashes. Every request picks a
 // session at random: /api/me, /api/session and the server-rendered /dashboard, 2:1:1.
@@ -15,6 +16,7 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
 import { Agent, request as httpRequest } from 'node:http'
+import autocannon from 'autocannon'
 import { makeSignature } from 'better-auth/crypto'
 import { connect, productionServicesReachable } from '../tests/support/db'
 import { rootDir, startServer, type Backend } from '../tests/support/server'
@@ -24,6 +26,7 @@ const SESSIONS = Number(process.env.SOAK_SESSIONS ?? 5000)
 const CONNECTIONS = Number(process.env.SOAK_CONNECTIONS ?? 20)
 const WINDOW_S = Number(process.env.SOAK_WINDOW ?? 60)
 const RATE = Number(process.env.SOAK_RATE ?? 100)
+const WARMUP_S = Number(process.env.SOAK_WARMUP ?? 60)
 const BACKENDS = (process.env.SOAK_BACKENDS ?? 'sqlite,postgres').split(',')
 const LIVE_HEAP = process.env.SOAK_LIVE_HEAP === '1'
 const PATHS = ['/api/me', '/api/me', '/api/session', '/dashboard']
@@ -124,6 +127,13 @@ async function soak(backend: Backend): Promise<{ minutes: Minute[], samples: [nu
   try {
     const cookies = await makeSessions(server.databaseUrl, secret)
     const pick = <T>(list: T[]) => list[Math.floor(Math.random() * list.length)]!
+    // Warm-up, not measured: flat out for SOAK_WARMUP seconds, so that the JIT has compiled the
+    // hot code and V8 has sized its heap (at 100 requests/s, that takes minutes).
+    const warm = await autocannon({
+      url: server.url, connections: CONNECTIONS, duration: WARMUP_S,
+      requests: [{ setupRequest: request => ({ ...request, path: pick(PATHS), headers: { ...request.headers, cookie: pick(cookies), accept: 'text/html,application/json' } }) }],
+    })
+    console.log(`${backend} warm-up: ${Math.round(warm.requests.average)} req/s for ${WARMUP_S} s, ${warm.non2xx + warm.errors + warm.timeouts} errors, RSS ${rssOf(server.pid).toFixed(0)} MiB`)
     for (let minute = 1; minute <= MINUTES; minute++) {
       const begun = performance.now()
       const window: number[] = []
@@ -177,7 +187,7 @@ const tables: string[] = []
 if (BACKENDS.includes('sqlite')) tables.push(table('SQLite (embedded default)', await soak('sqlite')))
 if (BACKENDS.includes('postgres') && missing) console.warn(`PostgreSQL soak skipped: ${missing}`)
 else if (BACKENDS.includes('postgres')) tables.push(table('PostgreSQL + Redis', await soak('postgres')))
-const text = [`${MINUTES} × ${WINDOW_S} s at ${RATE} requests/s, ${SESSIONS.toLocaleString('en-US')} distinct sessions, ${CONNECTIONS} connections, /api/me, /api/session and SSR /dashboard 2:1:1, a random session per request.`, '', ...tables].join('\n')
+const text = [`After a warm-up of ${WARMUP_S} s flat out, ${MINUTES} × ${WINDOW_S} s at ${RATE} requests/s arriving independently (Poisson), ${SESSIONS.toLocaleString('en-US')} distinct sessions, up to ${CONNECTIONS} connections, /api/me, /api/session and SSR /dashboard 2:1:1, a random session per request.`, '', ...tables].join('\n')
 console.log(`\n${text}`)
 const readme = `${rootDir}bench/README.md`
 const current = readFileSync(readme, 'utf8')

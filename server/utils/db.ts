@@ -48,8 +48,13 @@ const stillDown = () => Object.assign(new Error('The database is unavailable (wa
 
 /** A pg pool with bounded waits, that fails fast while the database is down (see databaseOutage). */
 export function guardedPool(url: string): pg.Pool {
+  // Prisma keeps its timestamps (columns without a time zone) in UTC; so does anything else on
+  // these connections (better-auth's Kysely), whatever TZ the server runs in.
+  pg.defaults.parseInputDatesAsUTC = true
+  const types = new pg.TypeOverrides()
+  types.setTypeParser(pg.types.builtins.TIMESTAMP, text => new Date(`${text.replace(' ', 'T')}Z`))
   // application_name: the revocation trigger tells the app's own session refreshes from anyone else's changes.
-  const pool = new pg.Pool({ connectionString: url, application_name: APPLICATION_NAME, connectionTimeoutMillis: DATABASE_CONNECT_TIMEOUT_MS, query_timeout: DATABASE_QUERY_TIMEOUT_MS })
+  const pool = new pg.Pool({ connectionString: url, application_name: APPLICATION_NAME, connectionTimeoutMillis: DATABASE_CONNECT_TIMEOUT_MS, query_timeout: DATABASE_QUERY_TIMEOUT_MS, types })
   const watched = <T>(run: () => Promise<T>): Promise<T> => {
     if (databaseOutage.down) {
       databaseOutage.touch()
@@ -60,11 +65,23 @@ export function guardedPool(url: string): pg.Pool {
       throw error
     })
   }
-  // The promise forms, which Prisma's adapter uses (pg's own query() calls connect() with a callback: left alone).
-  const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>
+  // The promise forms, which Prisma's adapter and Kysely use (pg's own query() calls connect() with
+  // a callback: left alone), and the queries on a connection taken from the pool (a transaction's;
+  // each of Kysely's), so that a connection lost mid-query ends like one refused.
+  const promiseForm = <F extends (...args: never[]) => unknown>(run: F): F => ((...args: Parameters<F>) =>
+    typeof args.at(-1) === 'function' ? run(...args) : watched(() => run(...args) as Promise<unknown>)) as F
+  const watchedClients = new WeakSet<pg.PoolClient>()
   const connect = pool.connect.bind(pool) as (callback?: unknown) => Promise<pg.PoolClient>
-  pool.query = ((...args: unknown[]) => typeof args.at(-1) === 'function' ? query(...args) : watched(() => query(...args))) as typeof pool.query
-  pool.connect = ((callback?: unknown) => callback ? connect(callback) : watched(() => connect())) as typeof pool.connect
+  pool.query = promiseForm(pool.query.bind(pool)) as typeof pool.query
+  pool.connect = ((callback?: unknown) => callback
+    ? connect(callback)
+    : watched(() => connect()).then((client) => {
+        if (!watchedClients.has(client)) {
+          watchedClients.add(client)
+          client.query = promiseForm(client.query.bind(client)) as typeof client.query
+        }
+        return client
+      })) as typeof pool.connect
   return pool
 }
 
@@ -72,10 +89,10 @@ export function guardedPool(url: string): pg.Pool {
  * A Prisma client for `url`, on SQLite or PostgreSQL. Both clients come from the same models
  * (prisma/models.prisma), so the app uses one type for either.
  */
-export function createPrismaClient(url: string): PrismaClient {
+export function createPrismaClient(url: string, pool?: pg.Pool): PrismaClient {
   if (databaseProvider(url) === 'postgres') {
     probe = () => probePostgres(url)
-    return new PostgresClient({ adapter: new PrismaPg(guardedPool(url), { disposeExternalPool: true }) }) as unknown as PrismaClient
+    return new PostgresClient({ adapter: new PrismaPg(pool ?? guardedPool(url), { disposeExternalPool: true }) }) as unknown as PrismaClient
   }
   const file = url.replace(/^file:/, '')
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
@@ -85,9 +102,17 @@ export function createPrismaClient(url: string): PrismaClient {
 }
 
 let client: PrismaClient | undefined
+let pool: pg.Pool | undefined
 
 /** The one Prisma client of this process (DATABASE_URL). */
 export function useDb(): PrismaClient {
-  client ??= createPrismaClient(useEnv().DATABASE_URL)
+  const url = useEnv().DATABASE_URL
+  client ??= createPrismaClient(url, databaseProvider(url) === 'postgres' ? usePool() : undefined)
   return client
+}
+
+/** On PostgreSQL, the one connection pool of this process, which Prisma and better-auth share. */
+export function usePool(): pg.Pool {
+  pool ??= guardedPool(useEnv().DATABASE_URL)
+  return pool
 }

@@ -11,10 +11,10 @@ let b: TestServer
 
 beforeAll(async () => {
   database = await createPostgresDatabase('instances_test')
-  // Two instances of one app: same database, same Redis, same secret; different ports.
+  // Two instances of one app: same database, same Redis, same secret; different ports and time zones.
   const env = { BETTER_AUTH_SECRET: randomBytes(32).toString('base64') }
-  a = await startServer(env, { backend: 'postgres', databaseUrl: database.url })
-  b = await startServer(env, { backend: 'postgres', databaseUrl: database.url })
+  a = await startServer({ ...env, TZ: 'UTC' }, { backend: 'postgres', databaseUrl: database.url })
+  b = await startServer({ ...env, TZ: 'America/New_York' }, { backend: 'postgres', databaseUrl: database.url })
 }, 120_000)
 afterAll(async () => {
   await a?.stop()
@@ -23,6 +23,21 @@ afterAll(async () => {
 })
 
 const me = async (base: string, cookie: string) => (await request('/api/me', { base, cookie })).status
+
+describe('two instances in different time zones', () => {
+  it('write and read the same instants: a session made in New York ends when UTC says, on both', async () => {
+    const before = Date.now()
+    const user = await signUp(b.url)
+    const ends = async (base: string) => (await (await request('/api/session', { base, cookie: user.cookie })).json()).data.session.expiresAt
+    const [row] = await withDatabase(database.url, db => db.all<{ created: number, expires: number }>(
+      // EXTRACT(EPOCH …) of a timestamp without time zone reads it as UTC, as Prisma writes it.
+      'SELECT EXTRACT(EPOCH FROM s."createdAt")::float8 * 1000 AS "created", EXTRACT(EPOCH FROM s."expiresAt")::float8 * 1000 AS "expires" FROM "session" s JOIN "user" u ON u."id" = s."userId" WHERE u."email" = ?', [user.email]))
+    expect(row!.created).toBeGreaterThanOrEqual(before - 1000)
+    expect(row!.created).toBeLessThanOrEqual(Date.now() + 1000)
+    expect(await ends(a.url)).toBe(new Date(row!.expires).toISOString())
+    expect(await ends(b.url)).toBe(new Date(row!.expires).toISOString())
+  })
+})
 
 /** Signs up on A and has A answer the session twice, so A holds it in its cache. */
 async function signedInOnA() {
