@@ -74,9 +74,12 @@ async function makeSessions(databaseUrl: string, secret: string): Promise<string
  * queue would be most of what the latencies measured.)
  */
 async function openLoop(base: string, next: () => { path: string, cookie: string }) {
-  const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS })
+  // fifo: every connection in turn, so none sits idle long enough for the server to close it as it is reused.
+  const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS, scheduling: 'fifo' })
   const latencies: number[] = []
-  let errors = 0
+  /** What went wrong, by kind ("status 503", "ECONNRESET"), so that a soak's errors can be told apart. */
+  const failures = new Map<string, number>()
+  const failed = (kind: string) => failures.set(kind, (failures.get(kind) ?? 0) + 1)
   const inFlight = new Set<Promise<void>>()
   const send = () => {
     const { path, cookie } = next()
@@ -86,12 +89,12 @@ async function openLoop(base: string, next: () => { path: string, cookie: string
         res.resume()
         res.on('end', () => {
           latencies.push(performance.now() - sent)
-          if (res.statusCode !== 200) errors++
+          if (res.statusCode !== 200) failed(`status ${res.statusCode} on ${path}`)
           resolve()
         })
       })
-      req.on('error', () => {
-        errors++
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        failed(error.code ?? error.message)
         resolve()
       })
       req.end()
@@ -111,7 +114,8 @@ async function openLoop(base: string, next: () => { path: string, cookie: string
   agent.destroy()
   latencies.sort((a, b) => a - b)
   const at = (q: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!)
-  return { rps: latencies.length / ((performance.now() - begun) / 1000), p50: at(0.5), p99: at(0.99), errors }
+  const errors = [...failures.values()].reduce((a, b) => a + b, 0)
+  return { rps: latencies.length / ((performance.now() - begun) / 1000), p50: at(0.5), p99: at(0.99), errors, failures: [...failures].map(([kind, n]) => `${n}× ${kind}`).join(', ') }
 }
 
 async function soak(backend: Backend): Promise<{ minutes: Minute[], samples: [number, number][] }> {
@@ -143,9 +147,10 @@ async function soak(backend: Backend): Promise<{ minutes: Minute[], samples: [nu
       }, 1000)
       const result = await openLoop(server.url, () => ({ path: pick(PATHS), cookie: pick(cookies) })).finally(() => clearInterval(sampler))
       const liveHeap = LIVE_HEAP ? Number([...server.logs().matchAll(/LIVE_HEAP ([\d.]+)/g)].at(-1)?.[1]) : undefined
-      const row = { minute, ...result, rss: mean(window), peakRss: Math.max(...window), liveHeap }
+      const { failures, ...measured } = result
+      const row = { minute, ...measured, rss: mean(window), peakRss: Math.max(...window), liveHeap }
       minutes.push(row)
-      console.log(`${backend} minute ${minute}: ${Math.round(row.rps)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, errors ${row.errors}, RSS ${row.rss.toFixed(0)} MiB (peak ${row.peakRss.toFixed(0)})${liveHeap === undefined ? '' : `, live heap ${liveHeap} MiB`}`)
+      console.log(`${backend} minute ${minute}: ${Math.round(row.rps)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, errors ${row.errors}, RSS ${row.rss.toFixed(0)} MiB (peak ${row.peakRss.toFixed(0)})${liveHeap === undefined ? '' : `, live heap ${liveHeap} MiB`}${failures ? ` (${failures})` : ''}`)
     }
   }
   finally {
