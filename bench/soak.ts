@@ -42,8 +42,10 @@ async function makeSessions(databaseUrl: string, secret: string): Promise<string
   // better-sqlite3 binds no booleans.
   const flag = (value: boolean) => (databaseUrl.startsWith('file:') ? Number(value) : value)
   try {
-    const now = new Date()
-    const expires = new Date(now.getTime() + 7 * 86400_000)
+    // PostgreSQL's columns hold UTC without a zone: an ISO string says so whatever this process's TZ.
+    const time = (date: Date) => (databaseUrl.startsWith('file:') ? date : date.toISOString())
+    const now = time(new Date())
+    const expires = time(new Date(Date.now() + 7 * 86400_000))
     for (let start = 0; start < SESSIONS; start += 250) {
       const users: unknown[] = []
       const sessions: unknown[] = []
@@ -85,14 +87,19 @@ async function openLoop(base: string, next: () => { path: string, cookie: string
     const { path, cookie } = next()
     const sent = performance.now()
     const done = new Promise<void>((resolve) => {
-      const req = httpRequest(new URL(path, base), { agent, headers: { cookie, accept: 'text/html,application/json' } }, (res) => {
+      const req = httpRequest(new URL(path, base), { agent, timeout: 10_000, headers: { cookie, accept: 'text/html,application/json' } }, (res) => {
         res.resume()
+        res.on('error', (error: NodeJS.ErrnoException) => {
+          failed(error.code ?? error.message)
+          resolve()
+        })
         res.on('end', () => {
           latencies.push(performance.now() - sent)
           if (res.statusCode !== 200) failed(`status ${res.statusCode} on ${path}`)
           resolve()
         })
       })
+      req.on('timeout', () => req.destroy(Object.assign(new Error('no answer in 10 s'), { code: 'TIMEOUT' })))
       req.on('error', (error: NodeJS.ErrnoException) => {
         failed(error.code ?? error.message)
         resolve()
@@ -126,7 +133,7 @@ async function soak(backend: Backend): Promise<{ minutes: Minute[], samples: [nu
     ...(LIVE_HEAP && { NODE_OPTIONS: `--expose-gc --require ${rootDir}bench/live-heap.cjs` }),
   }, { backend })
   const minutes: Minute[] = []
-  // [minute, RSS MiB] every second, the minute as a fraction (1.5: halfway through the first).
+  // [row, RSS MiB] every second, the row as a fraction (1.5: halfway through the first; a row is SOAK_WINDOW s).
   const samples: [number, number][] = []
   try {
     const cookies = await makeSessions(server.databaseUrl, secret)
@@ -176,9 +183,11 @@ function table(backend: string, { minutes, samples }: { minutes: Minute[], sampl
   for (const m of minutes) lines.push(`| ${m.minute} | ${Math.round(m.rps).toLocaleString('en-US')} | ${m.p50} | ${m.p99} | ${m.errors} | ${m.rss.toFixed(0)} | ${m.peakRss.toFixed(0)} |${heap ? ` ${m.liveHeap} |` : ''}`)
   const p99s = minutes.slice(1).map(m => m.p99)
   if (p99s.length < 2) return [...lines, '', 'Fewer than three minutes: no growth or spread to tell.', ''].join('\n')
-  const growth = slope(samples.filter(([minute]) => minute >= 2))
+  // Rows are SOAK_WINDOW seconds long: per minute is per row × 60 / SOAK_WINDOW.
+  const perMinute = 60 / WINDOW_S
+  const growth = slope(samples.filter(([minute]) => minute >= 2)) * perMinute
   const spread = (Math.max(...p99s) - Math.min(...p99s)) / Math.min(...p99s)
-  const heapGrowth = heap ? ` Live heap growth after the first minute: ${slope(minutes.slice(1).map(m => [m.minute, m.liveHeap!])).toFixed(2)} MiB/min.` : ''
+  const heapGrowth = heap ? ` Live heap growth after the first minute: ${(slope(minutes.slice(1).map(m => [m.minute, m.liveHeap!])) * perMinute).toFixed(2)} MiB/min.` : ''
   lines.push('', `RSS growth after the first minute: ${growth.toFixed(2)} MiB/min (slope of ${samples.filter(([minute]) => minute >= 2).length} samples).${heapGrowth} p99 after the first minute: ${Math.min(...p99s)}-${Math.max(...p99s)} ms (spread ${(spread * 100).toFixed(0)}% of the lowest).`, '')
   return lines.join('\n')
 }

@@ -18,7 +18,10 @@ interface ValidationIssue { path?: PropertyKey[], message: string }
  */
 export default defineNitroErrorHandler((error: H3Error, event) => {
   if (databaseUnreachable(error) || event.context.unavailable) {
-    ;(event.context.unavailable ?? databaseOutage).begin(rootMessage(error))
+    // An unreachable database begins an outage (if none is under way); another error, in a
+    // request that found the database down, only counts toward it: it may have ended meanwhile.
+    if (databaseUnreachable(error)) (event.context.unavailable ?? databaseOutage).begin(rootMessage(error))
+    else event.context.unavailable?.touch()
     // The same error object goes on to Nuxt's handler, which renders pages with this status.
     Object.assign(error, { statusCode: 503, statusMessage: 'Service Unavailable', message: UNAVAILABLE_MESSAGE, unhandled: false, data: undefined })
     setResponseHeader(event, 'retry-after', RETRY_AFTER_SECONDS)

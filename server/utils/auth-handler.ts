@@ -59,14 +59,18 @@ export async function handleAuthRequest(event: H3Event) {
 
 /** How long after a sign-up another sign-up with the same address and password is taken for its retry. */
 export const SIGN_UP_RETRY_MS = 10 * 60_000
+/** How old a user with no password must be to count as a sign-up cut off, not one still running. */
+export const SIGN_UP_SETTLE_MS = 5_000
 
 /**
  * A sign-up cut off by an outage answered 503, and its client retries; a sign-up with the address
  * of an account made in the last SIGN_UP_RETRY_MS may be that retry (EMAIL_VERIFICATION=required
  * answers every sign-up alike anyway):
  * - cut off between its user and its password (better-auth writes them one after the other), the
- *   account is one nobody can sign in to: it goes, in one statement that keeps it if anything has
- *   used it since, and the sign-up runs again;
+ *   account is one nobody can sign in to: once SIGN_UP_SETTLE_MS old (a sign-up still running
+ *   writes its password within milliseconds), it goes, in one statement that keeps it if it has
+ *   a password or a session by then, and the sign-up runs again. (Every way this app makes a
+ *   user gives it a password or a session at once: no admin-created users, no sign-up by code.);
  * - committed whole just as the database went away, it is answered as a sign-in with the same
  *   password would be: the password is checked (a wrong one gets the original "already exists"),
  *   under sign-in's per-account limit, and two-factor is asked for if on.
@@ -77,7 +81,9 @@ async function signUpRetried(event: H3Event, response: Response): Promise<Respon
   if (typeof body?.email !== 'string' || typeof body.password !== 'string') return response
   const user = await useDb().user.findUnique({ where: { email: body.email.toLowerCase() }, select: { id: true, createdAt: true } })
   if (!user || Date.now() - user.createdAt.getTime() > SIGN_UP_RETRY_MS) return response
-  const { count: halfWritten } = await useDb().user.deleteMany({ where: { id: user.id, accounts: { none: {} }, sessions: { none: {} } } })
+  // Not while a sign-up for it may still be running (its password is written milliseconds after its user).
+  const settled = Date.now() - user.createdAt.getTime() > SIGN_UP_SETTLE_MS
+  const { count: halfWritten } = settled ? await useDb().user.deleteMany({ where: { id: user.id, accounts: { none: {} }, sessions: { none: {} } } }) : { count: 0 }
   if (halfWritten) return await authAgain(event, '/api/auth/sign-up/email', body)
   await applyLimits(event, { ...SIGN_IN_ROUTE, limits: SIGN_IN_ROUTE.limits?.filter(limit => limit.per === 'email') }, { email: body.email })
   const signIn = await authAgain(event, '/api/auth/sign-in/email', { email: body.email, password: body.password })

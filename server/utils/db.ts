@@ -28,7 +28,7 @@ export const APPLICATION_NAME = 'sessionkit'
  */
 export const databaseOutage = new Outage('database', 'requests that need it answer 503 until it is back', { probe: () => probe(), failsRequests: true })
 
-/** Reaches the database of the client made last (see createPrismaClient). */
+/** Reaches the database of the client or pool made last (see createPrismaClient, guardedPool). */
 let probe: () => Promise<unknown> = async () => {}
 
 async function probePostgres(url: string) {
@@ -46,11 +46,16 @@ async function probePostgres(url: string) {
 /** What a query gets while the database is known to be down: a socket timeout, as the driver would report one. */
 const stillDown = () => Object.assign(new Error('The database is unavailable (waiting for it to come back)'), { code: 'ETIMEDOUT', syscall: 'connect', errno: -110 })
 
+const submittable = (query: unknown) => typeof (query as { submit?: unknown } | null)?.submit === 'function'
+const endsTransaction = (query: unknown) => /^\s*(?:COMMIT|ROLLBACK)\b/i.test(typeof query === 'string' ? query : String((query as { text?: unknown } | null)?.text ?? ''))
+
 /** A pg pool with bounded waits, that fails fast while the database is down (see databaseOutage). */
 export function guardedPool(url: string): pg.Pool {
   // Prisma keeps its timestamps (columns without a time zone) in UTC; so does anything else on
   // these connections (better-auth's Kysely), whatever TZ the server runs in.
   pg.defaults.parseInputDatesAsUTC = true
+  // better-auth may use the pool before anything makes a Prisma client: the probe is the pool's.
+  probe = () => probePostgres(url)
   const types = new pg.TypeOverrides()
   types.setTypeParser(pg.types.builtins.TIMESTAMP, text => new Date(`${text.replace(' ', 'T')}Z`))
   // application_name: the revocation trigger tells the app's own session refreshes from anyone else's changes.
@@ -68,8 +73,12 @@ export function guardedPool(url: string): pg.Pool {
   // The promise forms, which Prisma's adapter and Kysely use (pg's own query() calls connect() with
   // a callback: left alone), and the queries on a connection taken from the pool (a transaction's;
   // each of Kysely's), so that a connection lost mid-query ends like one refused.
+  // Not watched: a Query or Cursor object (pg's submittable form, which returns no promise), and
+  // the COMMIT or ROLLBACK that ends a transaction (refused, it would keep its connection).
   const promiseForm = <F extends (...args: never[]) => unknown>(run: F): F => ((...args: Parameters<F>) =>
-    typeof args.at(-1) === 'function' ? run(...args) : watched(() => run(...args) as Promise<unknown>)) as F
+    typeof args.at(-1) === 'function' || submittable(args[0]) || endsTransaction(args[0])
+      ? run(...args)
+      : watched(() => run(...args) as Promise<unknown>)) as F
   const watchedClients = new WeakSet<pg.PoolClient>()
   const connect = pool.connect.bind(pool) as (callback?: unknown) => Promise<pg.PoolClient>
   pool.query = promiseForm(pool.query.bind(pool)) as typeof pool.query
@@ -91,7 +100,6 @@ export function guardedPool(url: string): pg.Pool {
  */
 export function createPrismaClient(url: string, pool?: pg.Pool): PrismaClient {
   if (databaseProvider(url) === 'postgres') {
-    probe = () => probePostgres(url)
     return new PostgresClient({ adapter: new PrismaPg(pool ?? guardedPool(url), { disposeExternalPool: true }) }) as unknown as PrismaClient
   }
   const file = url.replace(/^file:/, '')

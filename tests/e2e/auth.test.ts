@@ -46,22 +46,32 @@ describe('email and password accounts at better-auth\'s standard paths', () => {
 
   it('a sign-up cut off after its user was written (no password, no session) is made whole by its retry', async () => {
     const { email } = await signUp(undefined, undefined, { onboard: false })
-    // What an outage between better-auth's two inserts leaves: the user row alone.
+    // What an outage between better-auth's two inserts leaves: the user row alone, some seconds old.
     await database(async (sql) => {
       await sql.run('DELETE FROM "session" WHERE "userId" = (SELECT "id" FROM "user" WHERE "email" = ?)', [email])
       await sql.run('DELETE FROM "account" WHERE "userId" = (SELECT "id" FROM "user" WHERE "email" = ?)', [email])
     })
+    const userRow = () => database(sql => sql.all<{ id: string }>('SELECT "id" FROM "user" WHERE "email" = ?', [email]))
+    // Younger than SIGN_UP_SETTLE_MS, it may be a sign-up still running: left alone.
+    expect((await post('/api/auth/sign-up/email', { name: 'Test User', email, password: 'the retried passphrase' })).status).toBe(422)
+    const [original] = await userRow()
+    await database(sql => sql.run('UPDATE "user" SET "createdAt" = ? WHERE "email" = ?', [new Date(Date.now() - 10_000), email]))
     const again = await post('/api/auth/sign-up/email', { name: 'Test User', email, password: 'the retried passphrase' })
     expect(again.status).toBe(200)
     expect(sessionCookie(again)).toBeDefined()
     const signIn = await post('/api/auth/sign-in/email', { email, password: 'the retried passphrase' })
     expect(signIn.status).toBe(200)
-    expect(await database(sql => sql.all('SELECT "id" FROM "user" WHERE "email" = ?', [email]))).toHaveLength(1)
+    const rows = await userRow()
+    expect(rows).toHaveLength(1)
+    expect(rows[0]!.id).not.toBe(original!.id)
   })
 
   it('a sign-up for an address whose account was used since (a session, no password) is still taken', async () => {
     const { email } = await signUp(undefined, undefined, { onboard: false })
-    await database(sql => sql.run('DELETE FROM "account" WHERE "userId" = (SELECT "id" FROM "user" WHERE "email" = ?)', [email]))
+    await database(async (sql) => {
+      await sql.run('DELETE FROM "account" WHERE "userId" = (SELECT "id" FROM "user" WHERE "email" = ?)', [email])
+      await sql.run('UPDATE "user" SET "createdAt" = ? WHERE "email" = ?', [new Date(Date.now() - 10_000), email])
+    })
     const again = await post('/api/auth/sign-up/email', { name: 'Test User', email, password: 'someone else entirely' })
     expect(again.status).toBe(422)
     expect(await sessionsOf(email)).toHaveLength(1)
