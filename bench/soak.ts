@@ -79,6 +79,7 @@ async function openLoop(base: string, next: () => { path: string, cookie: string
   // fifo: every connection in turn, so none sits idle long enough for the server to close it as it is reused.
   const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS, scheduling: 'fifo' })
   const latencies: number[] = []
+  const byPath = new Map<string, number[]>()
   /** What went wrong, by kind ("status 503", "ECONNRESET"), so that a soak's errors can be told apart. */
   const failures = new Map<string, number>()
   const failed = (kind: string) => failures.set(kind, (failures.get(kind) ?? 0) + 1)
@@ -95,6 +96,7 @@ async function openLoop(base: string, next: () => { path: string, cookie: string
         })
         res.on('end', () => {
           latencies.push(performance.now() - sent)
+          byPath.set(path, [...byPath.get(path) ?? [], latencies.at(-1)!])
           if (res.statusCode !== 200) failed(`status ${res.statusCode} on ${path}`)
           resolve()
         })
@@ -119,10 +121,14 @@ async function openLoop(base: string, next: () => { path: string, cookie: string
   }
   await Promise.all(inFlight)
   agent.destroy()
-  latencies.sort((a, b) => a - b)
-  const at = (q: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!)
+  const at = (q: number, values = latencies) => {
+    const sorted = [...values].sort((a, b) => a - b)
+    return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!)
+  }
+  // Which requests make the tail: p99 of each path on its own.
+  const tails = [...byPath].map(([path, values]) => `${path} ${at(0.99, values)}`).join(', ')
   const errors = [...failures.values()].reduce((a, b) => a + b, 0)
-  return { rps: latencies.length / ((performance.now() - begun) / 1000), p50: at(0.5), p99: at(0.99), errors, failures: [...failures].map(([kind, n]) => `${n}× ${kind}`).join(', ') }
+  return { rps: latencies.length / ((performance.now() - begun) / 1000), p50: at(0.5), p99: at(0.99), errors, failures: [...failures].map(([kind, n]) => `${n}× ${kind}`).join(', '), tails }
 }
 
 async function soak(backend: Backend): Promise<{ minutes: Minute[], samples: [number, number][] }> {
@@ -154,10 +160,10 @@ async function soak(backend: Backend): Promise<{ minutes: Minute[], samples: [nu
       }, 1000)
       const result = await openLoop(server.url, () => ({ path: pick(PATHS), cookie: pick(cookies) })).finally(() => clearInterval(sampler))
       const liveHeap = LIVE_HEAP ? Number([...server.logs().matchAll(/LIVE_HEAP ([\d.]+)/g)].at(-1)?.[1]) : undefined
-      const { failures, ...measured } = result
+      const { failures, tails, ...measured } = result
       const row = { minute, ...measured, rss: mean(window), peakRss: Math.max(...window), liveHeap }
       minutes.push(row)
-      console.log(`${backend} minute ${minute}: ${Math.round(row.rps)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, errors ${row.errors}, RSS ${row.rss.toFixed(0)} MiB (peak ${row.peakRss.toFixed(0)})${liveHeap === undefined ? '' : `, live heap ${liveHeap} MiB`}${failures ? ` (${failures})` : ''}`)
+      console.log(`${backend} minute ${minute}: ${Math.round(row.rps)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, errors ${row.errors}, RSS ${row.rss.toFixed(0)} MiB (peak ${row.peakRss.toFixed(0)})${liveHeap === undefined ? '' : `, live heap ${liveHeap} MiB`}${failures ? ` (${failures})` : ''}; p99 by path: ${tails}`)
     }
   }
   finally {
