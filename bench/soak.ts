@@ -78,7 +78,7 @@ async function makeSessions(databaseUrl: string, secret: string): Promise<string
 async function openLoop(base: string, next: () => { path: string, cookie: string }) {
   // fifo: every connection in turn, so none sits idle long enough for the server to close it as it is reused.
   const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS, scheduling: 'fifo' })
-  const latencies: number[] = []
+  /** Milliseconds from arrival to the end of the answer, by path. */
   const byPath = new Map<string, number[]>()
   /** What went wrong, by kind ("status 503", "ECONNRESET"), so that a soak's errors can be told apart. */
   const failures = new Map<string, number>()
@@ -95,8 +95,8 @@ async function openLoop(base: string, next: () => { path: string, cookie: string
           resolve()
         })
         res.on('end', () => {
-          latencies.push(performance.now() - sent)
-          byPath.set(path, [...byPath.get(path) ?? [], latencies.at(-1)!])
+          if (!byPath.has(path)) byPath.set(path, [])
+          byPath.get(path)!.push(performance.now() - sent)
           if (res.statusCode !== 200) failed(`status ${res.statusCode} on ${path}`)
           resolve()
         })
@@ -121,6 +121,7 @@ async function openLoop(base: string, next: () => { path: string, cookie: string
   }
   await Promise.all(inFlight)
   agent.destroy()
+  const latencies = [...byPath.values()].flat()
   const at = (q: number, values = latencies) => {
     const sorted = [...values].sort((a, b) => a - b)
     return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!)

@@ -17,10 +17,11 @@ interface ValidationIssue { path?: PropertyKey[], message: string }
  * once (server/platform/outage.ts), not once per request.
  */
 export default defineNitroErrorHandler((error: H3Error, event) => {
-  if (databaseUnreachable(error) || event.context.unavailable) {
+  const unreachable = databaseUnreachable(error)
+  if (unreachable || event.context.unavailable) {
     // An unreachable database begins an outage (if none is under way); another error, in a
     // request that found the database down, only counts toward it: it may have ended meanwhile.
-    if (databaseUnreachable(error)) (event.context.unavailable ?? databaseOutage).begin(rootMessage(error))
+    if (unreachable) (event.context.unavailable ?? databaseOutage).begin(rootMessage(error))
     else event.context.unavailable?.touch()
     // The same error object goes on to Nuxt's handler, which renders pages with this status.
     Object.assign(error, { statusCode: 503, statusMessage: 'Service Unavailable', message: UNAVAILABLE_MESSAGE, unhandled: false, data: undefined })

@@ -80,10 +80,11 @@ async function signUpRetried(event: H3Event, response: Response): Promise<Respon
   const body = await readBody<{ email?: unknown, password?: unknown }>(event)
   if (typeof body?.email !== 'string' || typeof body.password !== 'string') return response
   const user = await useDb().user.findUnique({ where: { email: body.email.toLowerCase() }, select: { id: true, createdAt: true } })
-  if (!user || Date.now() - user.createdAt.getTime() > SIGN_UP_RETRY_MS) return response
+  if (!user) return response
+  const age = Date.now() - user.createdAt.getTime()
+  if (age > SIGN_UP_RETRY_MS) return response
   // Not while a sign-up for it may still be running (its password is written milliseconds after its user).
-  const settled = Date.now() - user.createdAt.getTime() > SIGN_UP_SETTLE_MS
-  const { count: halfWritten } = settled ? await useDb().user.deleteMany({ where: { id: user.id, accounts: { none: {} }, sessions: { none: {} } } }) : { count: 0 }
+  const { count: halfWritten } = age > SIGN_UP_SETTLE_MS ? await useDb().user.deleteMany({ where: { id: user.id, accounts: { none: {} }, sessions: { none: {} } } }) : { count: 0 }
   if (halfWritten) return await authAgain(event, '/api/auth/sign-up/email', body)
   await applyLimits(event, { ...SIGN_IN_ROUTE, limits: SIGN_IN_ROUTE.limits?.filter(limit => limit.per === 'email') }, { email: body.email })
   const signIn = await authAgain(event, '/api/auth/sign-in/email', { email: body.email, password: body.password })

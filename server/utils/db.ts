@@ -114,8 +114,10 @@ let pool: pg.Pool | undefined
 
 /** The one Prisma client of this process (DATABASE_URL). */
 export function useDb(): PrismaClient {
-  const url = useEnv().DATABASE_URL
-  client ??= createPrismaClient(url, databaseProvider(url) === 'postgres' ? usePool() : undefined)
+  if (!client) {
+    const url = useEnv().DATABASE_URL
+    client = createPrismaClient(url, databaseProvider(url) === 'postgres' ? usePool() : undefined)
+  }
   return client
 }
 
