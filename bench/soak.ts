@@ -138,6 +138,7 @@ async function soak(backend: Backend): Promise<{ minutes: Minute[], samples: [nu
   const server = await startServer({
     BETTER_AUTH_SECRET: secret, RATE_LIMIT: 'false', ...(backend === 'sqlite' && { REDIS_URL: '' }),
     ...(LIVE_HEAP && { NODE_OPTIONS: `--expose-gc --require ${rootDir}bench/live-heap.cjs` }),
+    ...(process.env.SOAK_NODE_OPTIONS && { NODE_OPTIONS: process.env.SOAK_NODE_OPTIONS }),
   }, { backend })
   const minutes: Minute[] = []
   // [row, RSS MiB] every second, the row as a fraction (1.5: halfway through the first; a row is SOAK_WINDOW s).
@@ -162,6 +163,7 @@ async function soak(backend: Backend): Promise<{ minutes: Minute[], samples: [nu
       const result = await openLoop(server.url, () => ({ path: pick(PATHS), cookie: pick(cookies) })).finally(() => clearInterval(sampler))
       const liveHeap = LIVE_HEAP ? Number([...server.logs().matchAll(/LIVE_HEAP ([\d.]+)/g)].at(-1)?.[1]) : undefined
       const { failures, tails, ...measured } = result
+      if (process.env.SOAK_NODE_OPTIONS) { const d = [...server.logs().matchAll(/DIAG .*/g)].slice(-6).map(m => m[0]); console.log(d.join('\n')) }
       const row = { minute, ...measured, rss: mean(window), peakRss: Math.max(...window), liveHeap }
       minutes.push(row)
       console.log(`${backend} minute ${minute}: ${Math.round(row.rps)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, errors ${row.errors}, RSS ${row.rss.toFixed(0)} MiB (peak ${row.peakRss.toFixed(0)})${liveHeap === undefined ? '' : `, live heap ${liveHeap} MiB`}${failures ? ` (${failures})` : ''}; p99 by path: ${tails}`)

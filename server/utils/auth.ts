@@ -1,11 +1,9 @@
 import type { H3Event } from 'h3'
 import { betterAuth } from 'better-auth'
 import { kyselyAdapter } from '@better-auth/kysely-adapter'
-import { prismaAdapter } from 'better-auth/adapters/prisma'
 import { APIError, createAuthMiddleware } from 'better-auth/api'
 import { admin, bearer, emailOTP, genericOAuth, jwt, openAPI, twoFactor } from 'better-auth/plugins'
 import type { JwtOptions } from 'better-auth/plugins/jwt'
-import { Kysely, PostgresDialect } from 'kysely'
 import { cachedSigningKeys, setJwtHeader } from '../auth/jwt-keys'
 import { PASSWORD_LIMIT } from '../auth/route-table'
 import { databaseUnreachable, rootMessage } from '../platform/outage'
@@ -42,14 +40,11 @@ function createAuth() {
     basePath: '/api/auth',
     secret: env.BETTER_AUTH_SECRET,
     trustedOrigins: [...env.TRUSTED_ORIGINS, ...env.CORS_ORIGINS],
-    // On PostgreSQL, better-auth queries through Kysely, its own query builder, on the pool Prisma
-    // uses: a session lookup costs a round trip, where Prisma 6 compiles each query first (on
-    // this machine, a lookup from the database took several times a lookup in Redis). On SQLite,
-    // one connection for the process, Prisma's (a second would meet the first's open
-    // transactions with SQLITE_BUSY).
-    database: withRevocation(postgres
-      ? kyselyAdapter(new Kysely({ dialect: new PostgresDialect({ pool: usePool() }) }), { type: 'postgres' })
-      : prismaAdapter(useDb(), { provider: 'sqlite' })),
+    // better-auth queries through Kysely, its own query builder, on the connections Prisma uses
+    // (useKysely): a session lookup costs the query alone, where Prisma 6 compiles each query first
+    // (a third of the server's CPU in a soak on SQLite; on PostgreSQL, a lookup from the database
+    // took several times a lookup in Redis).
+    database: withRevocation(kyselyAdapter(useKysely(), { type: postgres ? 'postgres' : 'sqlite' })),
     // With Redis and PostgreSQL: a copy of each session in Redis, shared by every instance and
     // trusted only in the epoch it was written in (see redis.ts); the database keeps every session,
     // and decides. SQLite (one process, in it) answers faster than a Redis round trip: no copies.

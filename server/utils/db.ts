@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3'
 import { PrismaPg } from '@prisma/adapter-pg'
+import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely'
 import pg from 'pg'
 import { PrismaClient } from '../../prisma/generated/sqlite/client'
 import { PrismaClient as PostgresClient } from '../../prisma/generated/postgres/client'
@@ -104,9 +105,44 @@ export function createPrismaClient(url: string, pool?: pg.Pool): PrismaClient {
   }
   const file = url.replace(/^file:/, '')
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
-  const sqlite = new PrismaClient({ adapter: new PrismaBetterSQLite3({ url }) })
+  const adapter = new PrismaBetterSQLite3({ url })
+  const connect = adapter.connect.bind(adapter)
+  const sqlite = new PrismaClient({ adapter: Object.assign(adapter, { connect: () => connect().then(shareConnection) }) })
   probe = () => sqlite.$queryRaw`SELECT 1`
   return sqlite
+}
+
+/** The better-sqlite3 connection Prisma opened last: on SQLite, the one connection of the process. */
+let sqliteConnection: { prepare: (sql: string) => ReturnType<SqliteDatabase['prepare']> & { safeIntegers: (on: boolean) => ReturnType<SqliteDatabase['prepare']> } } | undefined
+
+function shareConnection<T>(adapter: T): T {
+  const client = (adapter as { client?: typeof sqliteConnection }).client
+  // Prisma's adapter keeps its connection as `client` (@prisma/adapter-better-sqlite3 6.19); without it, better-auth would have no database.
+  if (typeof client?.prepare !== 'function') throw new Error('@prisma/adapter-better-sqlite3 no longer exposes its connection as `client`: see shareConnection in server/utils/db.ts')
+  sqliteConnection = client
+  return adapter
+}
+
+let kysely: Kysely<unknown> | undefined
+
+/**
+ * The query builder better-auth's adapter runs on: on PostgreSQL, on the pool Prisma uses; on
+ * SQLite, on Prisma's own connection. A second connection would meet Prisma's open transactions
+ * with SQLITE_BUSY, and wait for them synchronously, the event loop and so the transaction with it.
+ */
+export function useKysely(): Kysely<unknown> {
+  kysely ??= databaseProvider(useEnv().DATABASE_URL) === 'postgres'
+    ? new Kysely({ dialect: new PostgresDialect({ pool: usePool() }) })
+    : new Kysely({
+        dialect: new SqliteDialect({
+          database: async () => {
+            await useDb().$connect()
+            // Numbers as numbers (Prisma reads integers as BigInt on this connection); closing is Prisma's.
+            return { prepare: (sql: string) => sqliteConnection!.prepare(sql).safeIntegers(false), close: () => {} }
+          },
+        }),
+      })
+  return kysely
 }
 
 let client: PrismaClient | undefined
