@@ -7,8 +7,9 @@
 // Each session is a user of its own, made directly in the database with a cookie signed by the
 // server's secret, so setting up costs seconds, not 5,000 password hashes. Every request picks a
 // session at random: /api/me, /api/session and the server-rendered /dashboard, 2:1:1.
-// Prints, per minute, requests/s, p50 and p99 latency, errors and the server's RSS (sampled every
-// second: its mean and its peak); then RSS growth after the first minute (MiB/min, the
+// Prints, per minute, requests/s, p50 and p99 latency, errors, how long the server's event loop
+// was blocked (p99 and max, bench/event-loop.cjs) and its time in garbage collection, and its RSS
+// (sampled every second: its mean and its peak); then RSS growth after the first minute (MiB/min, the
 // least-squares slope of the samples) and the spread of p99 over the minutes. SOAK_LIVE_HEAP=1
 // adds the heap in use after a full garbage collection (bench/live-heap.cjs), which tells a leak
 // from V8 keeping freed pages. Writes the tables into bench/README.md.
@@ -31,7 +32,19 @@ const BACKENDS = (process.env.SOAK_BACKENDS ?? 'sqlite,postgres').split(',')
 const LIVE_HEAP = process.env.SOAK_LIVE_HEAP === '1'
 const PATHS = ['/api/me', '/api/me', '/api/session', '/dashboard']
 
-interface Minute { minute: number, rps: number, p50: number, p99: number, errors: number, rss: number, peakRss: number, liveHeap?: number }
+interface Minute { minute: number, rps: number, p50: number, p99: number, errors: number, blockedP99: number, blockedMax: number, gcMs: number, gcMaxMs: number, rss: number, peakRss: number, liveHeap?: number }
+
+/** The server's event loop over the row just ended (bench/event-loop.cjs answers SIGUSR2 on stderr). */
+async function eventLoopOf(server: { pid: number, logs: () => string }) {
+  const before = server.logs().length
+  process.kill(server.pid, 'SIGUSR2')
+  for (let tries = 0; tries < 100; tries++) {
+    const line = server.logs().slice(before).match(/EVENT_LOOP p99=([\d.]+) max=([\d.]+) gc=(\d+) gcMax=([\d.]+)/)
+    if (line) return { blockedP99: Number(line[1]), blockedMax: Number(line[2]), gcMs: Number(line[3]), gcMaxMs: Number(line[4]) }
+    await new Promise(resolve => setTimeout(resolve, 20))
+  }
+  throw new Error('The server did not report its event loop (bench/event-loop.cjs)')
+}
 
 const rssOf = (pid: number) => Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)?.[1] ?? 0) / 1024
 
@@ -137,8 +150,7 @@ async function soak(backend: Backend): Promise<{ minutes: Minute[], samples: [nu
   // Limits off: every request comes from one loopback address (the one use RATE_LIMIT=false is for).
   const server = await startServer({
     BETTER_AUTH_SECRET: secret, RATE_LIMIT: 'false', ...(backend === 'sqlite' && { REDIS_URL: '' }),
-    ...(LIVE_HEAP && { NODE_OPTIONS: `--expose-gc --require ${rootDir}bench/live-heap.cjs` }),
-    ...(process.env.SOAK_NODE_OPTIONS && { NODE_OPTIONS: process.env.SOAK_NODE_OPTIONS }),
+    NODE_OPTIONS: [`--require ${rootDir}bench/event-loop.cjs`, LIVE_HEAP && `--expose-gc --require ${rootDir}bench/live-heap.cjs`].filter(Boolean).join(' '),
   }, { backend })
   const minutes: Minute[] = []
   // [row, RSS MiB] every second, the row as a fraction (1.5: halfway through the first; a row is SOAK_WINDOW s).
@@ -153,6 +165,8 @@ async function soak(backend: Backend): Promise<{ minutes: Minute[], samples: [nu
       requests: [{ setupRequest: request => ({ ...request, path: pick(PATHS), headers: { ...request.headers, cookie: pick(cookies), accept: 'text/html,application/json' } }) }],
     })
     console.log(`${backend} warm-up: ${Math.round(warm.requests.average)} req/s for ${WARMUP_S} s, ${warm.non2xx + warm.errors + warm.timeouts} errors, RSS ${rssOf(server.pid).toFixed(0)} MiB`)
+    // The event loop's figures from here on: the warm-up's are not a row's.
+    await eventLoopOf(server)
     for (let minute = 1; minute <= MINUTES; minute++) {
       const begun = performance.now()
       const window: number[] = []
@@ -163,10 +177,9 @@ async function soak(backend: Backend): Promise<{ minutes: Minute[], samples: [nu
       const result = await openLoop(server.url, () => ({ path: pick(PATHS), cookie: pick(cookies) })).finally(() => clearInterval(sampler))
       const liveHeap = LIVE_HEAP ? Number([...server.logs().matchAll(/LIVE_HEAP ([\d.]+)/g)].at(-1)?.[1]) : undefined
       const { failures, tails, ...measured } = result
-      if (process.env.SOAK_NODE_OPTIONS) { const d = [...server.logs().matchAll(/DIAG .*/g)].slice(-6).map(m => m[0]); console.log(d.join('\n')) }
-      const row = { minute, ...measured, rss: mean(window), peakRss: Math.max(...window), liveHeap }
+      const row = { minute, ...measured, ...await eventLoopOf(server), rss: mean(window), peakRss: Math.max(...window), liveHeap }
       minutes.push(row)
-      console.log(`${backend} minute ${minute}: ${Math.round(row.rps)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, errors ${row.errors}, RSS ${row.rss.toFixed(0)} MiB (peak ${row.peakRss.toFixed(0)})${liveHeap === undefined ? '' : `, live heap ${liveHeap} MiB`}${failures ? ` (${failures})` : ''}; p99 by path: ${tails}`)
+      console.log(`${backend} minute ${minute}: ${Math.round(row.rps)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, errors ${row.errors}, event loop blocked p99 ${row.blockedP99} ms (max ${row.blockedMax}), GC ${row.gcMs} ms (longest ${row.gcMaxMs}), RSS ${row.rss.toFixed(0)} MiB (peak ${row.peakRss.toFixed(0)})${liveHeap === undefined ? '' : `, live heap ${liveHeap} MiB`}${failures ? ` (${failures})` : ''}; p99 by path: ${tails}`)
     }
   }
   finally {
@@ -188,8 +201,8 @@ function slope(points: [number, number][]): number {
 
 function table(backend: string, { minutes, samples }: { minutes: Minute[], samples: [number, number][] }) {
   const heap = minutes.some(m => m.liveHeap !== undefined)
-  const lines = [`#### ${backend}`, '', `| minute | requests/s | p50 ms | p99 ms | errors | RSS MiB (mean) | RSS MiB (peak) |${heap ? ' live heap MiB |' : ''}`, `|---:|---:|---:|---:|---:|---:|---:|${heap ? '---:|' : ''}`]
-  for (const m of minutes) lines.push(`| ${m.minute} | ${Math.round(m.rps).toLocaleString('en-US')} | ${m.p50} | ${m.p99} | ${m.errors} | ${m.rss.toFixed(0)} | ${m.peakRss.toFixed(0)} |${heap ? ` ${m.liveHeap} |` : ''}`)
+  const lines = [`#### ${backend}`, '', `| minute | requests/s | p50 ms | p99 ms | errors | event loop blocked p99 / max ms | GC ms (longest) | RSS MiB (mean) | RSS MiB (peak) |${heap ? ' live heap MiB |' : ''}`, `|---:|---:|---:|---:|---:|---:|---:|---:|---:|${heap ? '---:|' : ''}`]
+  for (const m of minutes) lines.push(`| ${m.minute} | ${Math.round(m.rps).toLocaleString('en-US')} | ${m.p50} | ${m.p99} | ${m.errors} | ${m.blockedP99} / ${m.blockedMax} | ${m.gcMs.toLocaleString('en-US')} (${m.gcMaxMs}) | ${m.rss.toFixed(0)} | ${m.peakRss.toFixed(0)} |${heap ? ` ${m.liveHeap} |` : ''}`)
   const p99s = minutes.slice(1).map(m => m.p99)
   if (p99s.length < 2) return [...lines, '', 'Fewer than three minutes: no growth or spread to tell.', ''].join('\n')
   // Rows are SOAK_WINDOW seconds long: per minute is per row × 60 / SOAK_WINDOW.

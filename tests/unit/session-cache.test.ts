@@ -39,6 +39,16 @@ describe('the session cache', () => {
     expect(cache.get(cookie('token-a'))).toBeUndefined()
   })
 
+  it('lets sessions go once past their time, without waiting for a lookup or for their room', () => {
+    const cache = new SessionCache({ max: 100, ttlSeconds: 5 })
+    for (const id of ['a', 'b', 'c']) cache.set(cookie(`token-${id}`), session(id, 'u1'), cache.generation)
+    cache.set(cookie('token-d'), session('d', 'u2'), cache.generation, Date.now() + 1000)
+    vi.advanceTimersByTime(5000)
+    expect(cache.size).toBe(3)
+    vi.advanceTimersByTime(5000)
+    expect(cache.size).toBe(0)
+  })
+
   it('evicts by session id, by token and every session of a user', () => {
     const cache = new SessionCache({ max: 10, ttlSeconds: 60 })
     for (const [id, user] of [['a', 'u1'], ['b', 'u1'], ['c', 'u2'], ['d', 'u3']] as const) {
