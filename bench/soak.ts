@@ -8,7 +8,7 @@
 // server's secret, so setting up costs seconds, not 5,000 password hashes. Every request picks a
 // session at random: /api/me, /api/session and the server-rendered /dashboard, 2:1:1.
 // Prints, per minute, requests/s, p50 and p99 latency, errors, how long the server's event loop
-// was blocked (p99 and max, bench/event-loop.cjs) and its time in garbage collection, and its RSS
+// was blocked (p99 and max, bench/event-loop.cjs), its CPU and its time in garbage collection, and its RSS
 // (sampled every second: its mean and its peak); then RSS growth after the first minute (MiB/min, the
 // least-squares slope of the samples) and the spread of p99 over the minutes. SOAK_LIVE_HEAP=1
 // adds the heap in use after a full garbage collection (bench/live-heap.cjs), which tells a leak
@@ -32,15 +32,15 @@ const BACKENDS = (process.env.SOAK_BACKENDS ?? 'sqlite,postgres').split(',')
 const LIVE_HEAP = process.env.SOAK_LIVE_HEAP === '1'
 const PATHS = ['/api/me', '/api/me', '/api/session', '/dashboard']
 
-interface Minute { minute: number, rps: number, p50: number, p99: number, errors: number, blockedP99: number, blockedMax: number, gcMs: number, gcMaxMs: number, rss: number, peakRss: number, liveHeap?: number }
+interface Minute { minute: number, rps: number, p50: number, p99: number, errors: number, blockedP99: number, blockedMax: number, gcMs: number, gcMaxMs: number, cpuMs: number, rss: number, peakRss: number, liveHeap?: number }
 
 /** The server's event loop over the row just ended (bench/event-loop.cjs answers SIGUSR2 on stderr). */
 async function eventLoopOf(server: { pid: number, logs: () => string }) {
   const before = server.logs().length
   process.kill(server.pid, 'SIGUSR2')
   for (let tries = 0; tries < 100; tries++) {
-    const line = server.logs().slice(before).match(/EVENT_LOOP p99=([\d.]+) max=([\d.]+) gc=(\d+) gcMax=([\d.]+)/)
-    if (line) return { blockedP99: Number(line[1]), blockedMax: Number(line[2]), gcMs: Number(line[3]), gcMaxMs: Number(line[4]) }
+    const line = server.logs().slice(before).match(/EVENT_LOOP p99=([\d.]+) max=([\d.]+) gc=(\d+) gcMax=([\d.]+) cpu=(\d+)/)
+    if (line) return { blockedP99: Number(line[1]), blockedMax: Number(line[2]), gcMs: Number(line[3]), gcMaxMs: Number(line[4]), cpuMs: Number(line[5]) }
     await new Promise(resolve => setTimeout(resolve, 20))
   }
   throw new Error('The server did not report its event loop (bench/event-loop.cjs)')
@@ -179,7 +179,7 @@ async function soak(backend: Backend): Promise<{ minutes: Minute[], samples: [nu
       const { failures, tails, ...measured } = result
       const row = { minute, ...measured, ...await eventLoopOf(server), rss: mean(window), peakRss: Math.max(...window), liveHeap }
       minutes.push(row)
-      console.log(`${backend} minute ${minute}: ${Math.round(row.rps)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, errors ${row.errors}, event loop blocked p99 ${row.blockedP99} ms (max ${row.blockedMax}), GC ${row.gcMs} ms (longest ${row.gcMaxMs}), RSS ${row.rss.toFixed(0)} MiB (peak ${row.peakRss.toFixed(0)})${liveHeap === undefined ? '' : `, live heap ${liveHeap} MiB`}${failures ? ` (${failures})` : ''}; p99 by path: ${tails}`)
+      console.log(`${backend} minute ${minute}: ${Math.round(row.rps)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, errors ${row.errors}, server CPU ${(row.cpuMs / (WINDOW_S * 10)).toFixed(0)}% of a core, event loop blocked p99 ${row.blockedP99} ms (max ${row.blockedMax}), GC ${row.gcMs} ms (longest ${row.gcMaxMs}), RSS ${row.rss.toFixed(0)} MiB (peak ${row.peakRss.toFixed(0)})${liveHeap === undefined ? '' : `, live heap ${liveHeap} MiB`}${failures ? ` (${failures})` : ''}; p99 by path: ${tails}`)
     }
   }
   finally {
@@ -201,8 +201,8 @@ function slope(points: [number, number][]): number {
 
 function table(backend: string, { minutes, samples }: { minutes: Minute[], samples: [number, number][] }) {
   const heap = minutes.some(m => m.liveHeap !== undefined)
-  const lines = [`#### ${backend}`, '', `| minute | requests/s | p50 ms | p99 ms | errors | event loop blocked p99 / max ms | GC ms (longest) | RSS MiB (mean) | RSS MiB (peak) |${heap ? ' live heap MiB |' : ''}`, `|---:|---:|---:|---:|---:|---:|---:|---:|---:|${heap ? '---:|' : ''}`]
-  for (const m of minutes) lines.push(`| ${m.minute} | ${Math.round(m.rps).toLocaleString('en-US')} | ${m.p50} | ${m.p99} | ${m.errors} | ${m.blockedP99} / ${m.blockedMax} | ${m.gcMs.toLocaleString('en-US')} (${m.gcMaxMs}) | ${m.rss.toFixed(0)} | ${m.peakRss.toFixed(0)} |${heap ? ` ${m.liveHeap} |` : ''}`)
+  const lines = [`#### ${backend}`, '', `| minute | requests/s | p50 ms | p99 ms | errors | server CPU % of a core | event loop blocked p99 / max ms | GC ms (longest) | RSS MiB (mean) | RSS MiB (peak) |${heap ? ' live heap MiB |' : ''}`, `|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|${heap ? '---:|' : ''}`]
+  for (const m of minutes) lines.push(`| ${m.minute} | ${Math.round(m.rps).toLocaleString('en-US')} | ${m.p50} | ${m.p99} | ${m.errors} | ${(m.cpuMs / (WINDOW_S * 10)).toFixed(0)} | ${m.blockedP99} / ${m.blockedMax} | ${m.gcMs.toLocaleString('en-US')} (${m.gcMaxMs}) | ${m.rss.toFixed(0)} | ${m.peakRss.toFixed(0)} |${heap ? ` ${m.liveHeap} |` : ''}`)
   const p99s = minutes.slice(1).map(m => m.p99)
   if (p99s.length < 2) return [...lines, '', 'Fewer than three minutes: no growth or spread to tell.', ''].join('\n')
   // Rows are SOAK_WINDOW seconds long: per minute is per row × 60 / SOAK_WINDOW.
