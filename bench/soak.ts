@@ -1,21 +1,24 @@
 // `npm run bench:soak`: SOAK_MINUTES (10) of mixed load on many distinct sessions (SOAK_SESSIONS,
 // 5,000), on SQLite and on PostgreSQL + Redis, against the production build. The load is steady,
-// as users' is: requests arrive independently at SOAK_RATE (100/s in all, a third to a half of
+// as users' is: requests arrive independently at SOAK_RATE (200/s in all, a quarter to a half of
 // what this 2-core machine serves flat out). A soak asks whether the server stays the same over
 // time, which a saturated run hides behind its queue (the throughput is `npm run bench`'s).
 // First SOAK_WARMUP seconds (60) flat out, not measured: the JIT and V8's heap settle.
 // Each session is a user of its own, made directly in the database with a cookie signed by the
 // server's secret, so setting up costs seconds, not 5,000 password hashes. Every request picks a
 // session at random: /api/me, /api/session and the server-rendered /dashboard, 2:1:1.
-// Prints, per minute, requests/s, p50 and p99 latency, errors, how long the server's event loop
-// was blocked (p99 and max, bench/event-loop.cjs), its CPU and its time in garbage collection, and its RSS
-// (sampled every second: its mean and its peak); then RSS growth after the first minute (MiB/min, the
-// least-squares slope of the samples) and the spread of p99 over the minutes. SOAK_LIVE_HEAP=1
-// adds the heap in use after a full garbage collection (bench/live-heap.cjs), which tells a leak
-// from V8 keeping freed pages. Writes the tables into bench/README.md.
+// Prints, per minute: requests/s, p50 and p99 latency, errors; how long the server's event loop
+// was blocked (p99 and max, bench/event-loop.cjs), its CPU and its time in garbage collection; its
+// RSS (sampled every second: its mean and its peak); and the reference beside it, the time a
+// fixed piece of work took in a process of its own (bench/machine-reference.cjs: how fast the
+// machine ran that minute). Then RSS growth after the first minute (MiB/min, the least-squares
+// slope of the samples) and the spread of p99 over the minutes, as measured and at the machine's
+// mean speed. SOAK_LIVE_HEAP=1 adds the heap in use after a full garbage collection
+// (bench/live-heap.cjs), which tells a leak from V8 keeping freed pages. Writes the tables into
+// bench/README.md.
 import { randomBytes, randomUUID } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { Agent, request as httpRequest } from 'node:http'
 import autocannon from 'autocannon'
 import { makeSignature } from 'better-auth/crypto'
@@ -26,13 +29,33 @@ const MINUTES = Number(process.env.SOAK_MINUTES ?? 10)
 const SESSIONS = Number(process.env.SOAK_SESSIONS ?? 5000)
 const CONNECTIONS = Number(process.env.SOAK_CONNECTIONS ?? 20)
 const WINDOW_S = Number(process.env.SOAK_WINDOW ?? 60)
-const RATE = Number(process.env.SOAK_RATE ?? 100)
+const RATE = Number(process.env.SOAK_RATE ?? 200)
 const WARMUP_S = Number(process.env.SOAK_WARMUP ?? 60)
 const BACKENDS = (process.env.SOAK_BACKENDS ?? 'sqlite,postgres').split(',')
 const LIVE_HEAP = process.env.SOAK_LIVE_HEAP === '1'
 const PATHS = ['/api/me', '/api/me', '/api/session', '/dashboard']
 
-interface Minute { minute: number, rps: number, p50: number, p99: number, errors: number, blockedP99: number, blockedMax: number, gcMs: number, gcMaxMs: number, cpuMs: number, rss: number, peakRss: number, liveHeap?: number }
+interface Minute { minute: number, rps: number, p50: number, p99: number, errors: number, blockedP99: number, blockedMax: number, gcMs: number, gcMaxMs: number, cpuMs: number, referenceMs: number, rss: number, peakRss: number, liveHeap?: number }
+
+/** The machine's speed beside the server (bench/machine-reference.cjs): `take` is the median time of its fixed work since the last take. */
+function startReference() {
+  const child = spawn(process.execPath, [`${rootDir}bench/machine-reference.cjs`], { stdio: ['ignore', 'pipe', 'inherit'] })
+  let durations: number[] = []
+  let partial = ''
+  child.stdout.on('data', (chunk: Buffer) => {
+    const lines = (partial + chunk).split('\n')
+    partial = lines.pop()!
+    durations.push(...lines.map(Number))
+  })
+  return {
+    take: () => {
+      const sorted = durations.sort((a, b) => a - b)
+      durations = []
+      return Number((sorted[sorted.length >> 1] ?? Number.NaN).toFixed(2))
+    },
+    stop: () => child.kill(),
+  }
+}
 
 /** The server's event loop over the row just ended (bench/event-loop.cjs answers SIGUSR2 on stderr). */
 async function eventLoopOf(server: { pid: number, logs: () => string }) {
@@ -152,6 +175,7 @@ async function soak(backend: Backend): Promise<{ minutes: Minute[], samples: [nu
     BETTER_AUTH_SECRET: secret, RATE_LIMIT: 'false', ...(backend === 'sqlite' && { REDIS_URL: '' }),
     NODE_OPTIONS: [`--require ${rootDir}bench/event-loop.cjs`, LIVE_HEAP && `--expose-gc --require ${rootDir}bench/live-heap.cjs`].filter(Boolean).join(' '),
   }, { backend })
+  const reference = startReference()
   const minutes: Minute[] = []
   // [row, RSS MiB] every second, the row as a fraction (1.5: halfway through the first; a row is SOAK_WINDOW s).
   const samples: [number, number][] = []
@@ -167,6 +191,7 @@ async function soak(backend: Backend): Promise<{ minutes: Minute[], samples: [nu
     console.log(`${backend} warm-up: ${Math.round(warm.requests.average)} req/s for ${WARMUP_S} s, ${warm.non2xx + warm.errors + warm.timeouts} errors, RSS ${rssOf(server.pid).toFixed(0)} MiB`)
     // The event loop's figures from here on: the warm-up's are not a row's.
     await eventLoopOf(server)
+    reference.take()
     for (let minute = 1; minute <= MINUTES; minute++) {
       const begun = performance.now()
       const window: number[] = []
@@ -177,12 +202,13 @@ async function soak(backend: Backend): Promise<{ minutes: Minute[], samples: [nu
       const result = await openLoop(server.url, () => ({ path: pick(PATHS), cookie: pick(cookies) })).finally(() => clearInterval(sampler))
       const liveHeap = LIVE_HEAP ? Number([...server.logs().matchAll(/LIVE_HEAP ([\d.]+)/g)].at(-1)?.[1]) : undefined
       const { failures, tails, ...measured } = result
-      const row = { minute, ...measured, ...await eventLoopOf(server), rss: mean(window), peakRss: Math.max(...window), liveHeap }
+      const row = { minute, ...measured, ...await eventLoopOf(server), referenceMs: reference.take(), rss: mean(window), peakRss: Math.max(...window), liveHeap }
       minutes.push(row)
-      console.log(`${backend} minute ${minute}: ${Math.round(row.rps)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, errors ${row.errors}, server CPU ${(row.cpuMs / (WINDOW_S * 10)).toFixed(0)}% of a core, event loop blocked p99 ${row.blockedP99} ms (max ${row.blockedMax}), GC ${row.gcMs} ms (longest ${row.gcMaxMs}), RSS ${row.rss.toFixed(0)} MiB (peak ${row.peakRss.toFixed(0)})${liveHeap === undefined ? '' : `, live heap ${liveHeap} MiB`}${failures ? ` (${failures})` : ''}; p99 by path: ${tails}`)
+      console.log(`${backend} minute ${minute}: ${Math.round(row.rps)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, errors ${row.errors}, server CPU ${(row.cpuMs / (WINDOW_S * 10)).toFixed(0)}% of a core, event loop blocked p99 ${row.blockedP99} ms (max ${row.blockedMax}), GC ${row.gcMs} ms (longest ${row.gcMaxMs}), reference ${row.referenceMs} ms, RSS ${row.rss.toFixed(0)} MiB (peak ${row.peakRss.toFixed(0)})${liveHeap === undefined ? '' : `, live heap ${liveHeap} MiB`}${failures ? ` (${failures})` : ''}; p99 by path: ${tails}`)
     }
   }
   finally {
+    reference.stop()
     await server.stop()
   }
   return { minutes, samples }
@@ -201,16 +227,22 @@ function slope(points: [number, number][]): number {
 
 function table(backend: string, { minutes, samples }: { minutes: Minute[], samples: [number, number][] }) {
   const heap = minutes.some(m => m.liveHeap !== undefined)
-  const lines = [`#### ${backend}`, '', `| minute | requests/s | p50 ms | p99 ms | errors | server CPU % of a core | event loop blocked p99 / max ms | GC ms (longest) | RSS MiB (mean) | RSS MiB (peak) |${heap ? ' live heap MiB |' : ''}`, `|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|${heap ? '---:|' : ''}`]
-  for (const m of minutes) lines.push(`| ${m.minute} | ${Math.round(m.rps).toLocaleString('en-US')} | ${m.p50} | ${m.p99} | ${m.errors} | ${(m.cpuMs / (WINDOW_S * 10)).toFixed(0)} | ${m.blockedP99} / ${m.blockedMax} | ${m.gcMs.toLocaleString('en-US')} (${m.gcMaxMs}) | ${m.rss.toFixed(0)} | ${m.peakRss.toFixed(0)} |${heap ? ` ${m.liveHeap} |` : ''}`)
+  const lines = [`#### ${backend}`, '', `| minute | requests/s | p50 ms | p99 ms | errors | server CPU % of a core | event loop blocked p99 / max ms | GC ms (longest) | reference ms | RSS MiB (mean) | RSS MiB (peak) |${heap ? ' live heap MiB |' : ''}`, `|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|${heap ? '---:|' : ''}`]
+  for (const m of minutes) lines.push(`| ${m.minute} | ${Math.round(m.rps).toLocaleString('en-US')} | ${m.p50} | ${m.p99} | ${m.errors} | ${(m.cpuMs / (WINDOW_S * 10)).toFixed(0)} | ${m.blockedP99} / ${m.blockedMax} | ${m.gcMs.toLocaleString('en-US')} (${m.gcMaxMs}) | ${m.referenceMs} | ${m.rss.toFixed(0)} | ${m.peakRss.toFixed(0)} |${heap ? ` ${m.liveHeap} |` : ''}`)
   const p99s = minutes.slice(1).map(m => m.p99)
   if (p99s.length < 2) return [...lines, '', 'Fewer than three minutes: no growth or spread to tell.', ''].join('\n')
   // Rows are SOAK_WINDOW seconds long: per minute is per row × 60 / SOAK_WINDOW.
   const perMinute = 60 / WINDOW_S
   const growth = slope(samples.filter(([minute]) => minute >= 2)) * perMinute
   const spread = (Math.max(...p99s) - Math.min(...p99s)) / Math.min(...p99s)
+  // The same p99s at the machine's mean speed: each scaled by how much slower (or faster) the reference ran that minute.
+  const references = minutes.slice(1).map(m => m.referenceMs)
+  const level = mean(references)
+  const scaled = p99s.map((p99, i) => p99 * level / references[i]!)
+  const scaledSpread = (Math.max(...scaled) - Math.min(...scaled)) / Math.min(...scaled)
+  const referenceSpread = (Math.max(...references) - Math.min(...references)) / Math.min(...references)
   const heapGrowth = heap ? ` Live heap growth after the first minute: ${(slope(minutes.slice(1).map(m => [m.minute, m.liveHeap!])) * perMinute).toFixed(2)} MiB/min.` : ''
-  lines.push('', `RSS growth after the first minute: ${growth.toFixed(2)} MiB/min (slope of ${samples.filter(([minute]) => minute >= 2).length} samples).${heapGrowth} p99 after the first minute: ${Math.min(...p99s)}-${Math.max(...p99s)} ms (spread ${(spread * 100).toFixed(0)}% of the lowest).`, '')
+  lines.push('', `RSS growth after the first minute: ${growth.toFixed(2)} MiB/min (slope of ${samples.filter(([minute]) => minute >= 2).length} samples).${heapGrowth} p99 after the first minute: ${Math.min(...p99s)}-${Math.max(...p99s)} ms (spread ${(spread * 100).toFixed(0)}% of the lowest); the reference's time: spread ${(referenceSpread * 100).toFixed(0)}%; p99 at the machine's mean speed: ${Math.min(...scaled).toFixed(0)}-${Math.max(...scaled).toFixed(0)} ms (spread ${(scaledSpread * 100).toFixed(0)}%).`, '')
   return lines.join('\n')
 }
 
