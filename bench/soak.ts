@@ -12,10 +12,9 @@
 // RSS (sampled every second: its mean and its peak); and the reference beside it, the time a
 // fixed piece of work took in a process of its own (bench/machine-reference.cjs: how fast the
 // machine ran that minute). Then RSS growth after the first minute (MiB/min, the least-squares
-// slope of the samples) and the spread of p99 over the minutes, as measured and at the machine's
-// mean speed. SOAK_LIVE_HEAP=1 adds the heap in use after a full garbage collection
-// (bench/live-heap.cjs), which tells a leak from V8 keeping freed pages. Writes the tables into
-// bench/README.md.
+// slope of the samples), the spread of p99 over the minutes and the reference's. SOAK_LIVE_HEAP=1
+// adds the heap in use after a full garbage collection (bench/live-heap.cjs), which tells a leak
+// from V8 keeping freed pages. Writes the tables into bench/README.md.
 import { randomBytes, randomUUID } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { spawn, spawnSync } from 'node:child_process'
@@ -235,14 +234,11 @@ function table(backend: string, { minutes, samples }: { minutes: Minute[], sampl
   const perMinute = 60 / WINDOW_S
   const growth = slope(samples.filter(([minute]) => minute >= 2)) * perMinute
   const spread = (Math.max(...p99s) - Math.min(...p99s)) / Math.min(...p99s)
-  // The same p99s at the machine's mean speed: each scaled by how much slower (or faster) the reference ran that minute.
+  // How much the machine itself changed from minute to minute.
   const references = minutes.slice(1).map(m => m.referenceMs)
-  const level = mean(references)
-  const scaled = p99s.map((p99, i) => p99 * level / references[i]!)
-  const scaledSpread = (Math.max(...scaled) - Math.min(...scaled)) / Math.min(...scaled)
   const referenceSpread = (Math.max(...references) - Math.min(...references)) / Math.min(...references)
   const heapGrowth = heap ? ` Live heap growth after the first minute: ${(slope(minutes.slice(1).map(m => [m.minute, m.liveHeap!])) * perMinute).toFixed(2)} MiB/min.` : ''
-  lines.push('', `RSS growth after the first minute: ${growth.toFixed(2)} MiB/min (slope of ${samples.filter(([minute]) => minute >= 2).length} samples).${heapGrowth} p99 after the first minute: ${Math.min(...p99s)}-${Math.max(...p99s)} ms (spread ${(spread * 100).toFixed(0)}% of the lowest); the reference's time: spread ${(referenceSpread * 100).toFixed(0)}%; p99 at the machine's mean speed: ${Math.min(...scaled).toFixed(0)}-${Math.max(...scaled).toFixed(0)} ms (spread ${(scaledSpread * 100).toFixed(0)}%).`, '')
+  lines.push('', `RSS growth after the first minute: ${growth.toFixed(2)} MiB/min (slope of ${samples.filter(([minute]) => minute >= 2).length} samples).${heapGrowth} p99 after the first minute: ${Math.min(...p99s)}-${Math.max(...p99s)} ms (spread ${(spread * 100).toFixed(0)}% of the lowest); the reference's time: ${Math.min(...references)}-${Math.max(...references)} ms (spread ${(referenceSpread * 100).toFixed(0)}%).`, '')
   return lines.join('\n')
 }
 
