@@ -68,6 +68,9 @@ async function eventLoopOf(server: { pid: number, logs: () => string }) {
   throw new Error('The server did not report its event loop (bench/event-loop.cjs)')
 }
 
+/** The server's CPU over a row, in % of one core. */
+const cpuPercent = (row: { cpuMs: number }) => (row.cpuMs / (WINDOW_S * 10)).toFixed(0)
+
 const rssOf = (pid: number) => Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)?.[1] ?? 0) / 1024
 
 /** SESSIONS onboarded users with one session each, written straight into the database; their cookies. */
@@ -203,7 +206,7 @@ async function soak(backend: Backend): Promise<{ minutes: Minute[], samples: [nu
       const { failures, tails, ...measured } = result
       const row = { minute, ...measured, ...await eventLoopOf(server), referenceMs: reference.take(), rss: mean(window), peakRss: Math.max(...window), liveHeap }
       minutes.push(row)
-      console.log(`${backend} minute ${minute}: ${Math.round(row.rps)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, errors ${row.errors}, server CPU ${(row.cpuMs / (WINDOW_S * 10)).toFixed(0)}% of a core, event loop blocked p99 ${row.blockedP99} ms (max ${row.blockedMax}), GC ${row.gcMs} ms (longest ${row.gcMaxMs}), reference ${row.referenceMs} ms, RSS ${row.rss.toFixed(0)} MiB (peak ${row.peakRss.toFixed(0)})${liveHeap === undefined ? '' : `, live heap ${liveHeap} MiB`}${failures ? ` (${failures})` : ''}; p99 by path: ${tails}`)
+      console.log(`${backend} minute ${minute}: ${Math.round(row.rps)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, errors ${row.errors}, server CPU ${cpuPercent(row)}% of a core, event loop blocked p99 ${row.blockedP99} ms (max ${row.blockedMax}), GC ${row.gcMs} ms (longest ${row.gcMaxMs}), reference ${row.referenceMs} ms, RSS ${row.rss.toFixed(0)} MiB (peak ${row.peakRss.toFixed(0)})${liveHeap === undefined ? '' : `, live heap ${liveHeap} MiB`}${failures ? ` (${failures})` : ''}; p99 by path: ${tails}`)
     }
   }
   finally {
@@ -227,7 +230,7 @@ function slope(points: [number, number][]): number {
 function table(backend: string, { minutes, samples }: { minutes: Minute[], samples: [number, number][] }) {
   const heap = minutes.some(m => m.liveHeap !== undefined)
   const lines = [`#### ${backend}`, '', `| minute | requests/s | p50 ms | p99 ms | errors | server CPU % of a core | event loop blocked p99 / max ms | GC ms (longest) | reference ms | RSS MiB (mean) | RSS MiB (peak) |${heap ? ' live heap MiB |' : ''}`, `|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|${heap ? '---:|' : ''}`]
-  for (const m of minutes) lines.push(`| ${m.minute} | ${Math.round(m.rps).toLocaleString('en-US')} | ${m.p50} | ${m.p99} | ${m.errors} | ${(m.cpuMs / (WINDOW_S * 10)).toFixed(0)} | ${m.blockedP99} / ${m.blockedMax} | ${m.gcMs.toLocaleString('en-US')} (${m.gcMaxMs}) | ${m.referenceMs} | ${m.rss.toFixed(0)} | ${m.peakRss.toFixed(0)} |${heap ? ` ${m.liveHeap} |` : ''}`)
+  for (const m of minutes) lines.push(`| ${m.minute} | ${Math.round(m.rps).toLocaleString('en-US')} | ${m.p50} | ${m.p99} | ${m.errors} | ${cpuPercent(m)} | ${m.blockedP99} / ${m.blockedMax} | ${m.gcMs.toLocaleString('en-US')} (${m.gcMaxMs}) | ${m.referenceMs} | ${m.rss.toFixed(0)} | ${m.peakRss.toFixed(0)} |${heap ? ` ${m.liveHeap} |` : ''}`)
   const p99s = minutes.slice(1).map(m => m.p99)
   if (p99s.length < 2) return [...lines, '', 'Fewer than three minutes: no growth or spread to tell.', ''].join('\n')
   // Rows are SOAK_WINDOW seconds long: per minute is per row × 60 / SOAK_WINDOW.

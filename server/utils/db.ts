@@ -107,20 +107,31 @@ export function createPrismaClient(url: string, pool?: pg.Pool): PrismaClient {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
   const adapter = new PrismaBetterSQLite3({ url })
   const connect = adapter.connect.bind(adapter)
-  const sqlite = new PrismaClient({ adapter: Object.assign(adapter, { connect: () => connect().then(shareConnection) }) })
+  let connection: SqliteConnection | undefined
+  const sqlite = new PrismaClient({
+    adapter: Object.assign(adapter, {
+      connect: () => connect().then((opened) => {
+        connection = connectionOf(opened)
+        return opened
+      }),
+    }),
+  })
+  sqliteConnections.set(sqlite, () => connection)
   probe = () => sqlite.$queryRaw`SELECT 1`
   return sqlite
 }
 
-/** The better-sqlite3 connection Prisma opened last: on SQLite, the one connection of the process. */
-let sqliteConnection: { prepare: (sql: string) => ReturnType<SqliteDatabase['prepare']> & { safeIntegers: (on: boolean) => ReturnType<SqliteDatabase['prepare']> } } | undefined
+type SqliteStatement = ReturnType<SqliteDatabase['prepare']> & { safeIntegers: (on: boolean) => SqliteStatement }
+interface SqliteConnection { prepare: (sql: string) => SqliteStatement }
 
-function shareConnection<T>(adapter: T): T {
-  const client = (adapter as { client?: typeof sqliteConnection }).client
+/** Each SQLite Prisma client's better-sqlite3 connection, once it has opened it. */
+const sqliteConnections = new WeakMap<PrismaClient, () => SqliteConnection | undefined>()
+
+function connectionOf(adapter: unknown): SqliteConnection {
+  const client = (adapter as { client?: SqliteConnection }).client
   // Prisma's adapter keeps its connection as `client` (@prisma/adapter-better-sqlite3 6.19); without it, better-auth would have no database.
-  if (typeof client?.prepare !== 'function') throw new Error('@prisma/adapter-better-sqlite3 no longer exposes its connection as `client`: see shareConnection in server/utils/db.ts')
-  sqliteConnection = client
-  return adapter
+  if (typeof client?.prepare !== 'function') throw new Error('@prisma/adapter-better-sqlite3 no longer exposes its connection as `client`: see connectionOf in server/utils/db.ts')
+  return client
 }
 
 let kysely: Kysely<unknown> | undefined
@@ -136,9 +147,11 @@ export function useKysely(): Kysely<unknown> {
     : new Kysely({
         dialect: new SqliteDialect({
           database: async () => {
-            await useDb().$connect()
+            const db = useDb()
+            await db.$connect()
+            const connection = sqliteConnections.get(db)!
             // Numbers as numbers (Prisma reads integers as BigInt on this connection); closing is Prisma's.
-            return { prepare: (sql: string) => sqliteConnection!.prepare(sql).safeIntegers(false), close: () => {} }
+            return { prepare: (sql: string) => connection()!.prepare(sql).safeIntegers(false), close: () => {} }
           },
         }),
       })

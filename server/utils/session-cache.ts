@@ -56,11 +56,10 @@ export class SessionCache {
   generation = 0
 
   constructor(options: { max: number, ttlSeconds: number }) {
-    this.ttl = Math.max(options.ttlSeconds, 0.001) * 1000
     this.lru = new LRUCache<string, Entry>({
       // Bounded in entries: each costs about 1.2 KB of heap (bench/cache-memory.ts).
       max: Math.max(options.max, 1),
-      ttl: this.ttl,
+      ttl: Math.max(options.ttlSeconds, 0.001) * 1000,
       dispose: (entry, token) => this.unindex(token, entry),
       // Wall-clock time, like the expiry it is compared with.
       perf: { now: () => Date.now() },
@@ -68,10 +67,8 @@ export class SessionCache {
     this.enabled = options.ttlSeconds > 0 && options.max > 0
     // Sessions past their time are let go every TTL, not kept until their room is needed: the
     // cache holds the sessions in use (about requests/s × TTL), not the last SESSION_CACHE_MAX seen.
-    if (this.enabled) setInterval(() => this.lru.purgeStale(), this.ttl).unref()
+    if (this.enabled) setInterval(() => this.lru.purgeStale(), this.lru.ttl).unref()
   }
-
-  private readonly ttl: number
 
   readonly enabled: boolean
 
@@ -95,7 +92,7 @@ export class SessionCache {
    */
   set(cookie: SignedCookie, session: AuthSession, generation: number, validUntil = new Date(session.session.expiresAt).getTime()) {
     if (!this.enabled || generation !== this.generation || session.session.token !== cookie.token) return
-    this.lru.set(cookie.token, { signature: cookie.signature, session, validUntil }, { ttl: Math.max(1, Math.min(this.ttl, validUntil - Date.now())) })
+    this.lru.set(cookie.token, { signature: cookie.signature, session, validUntil }, { ttl: Math.max(1, Math.min(this.lru.ttl, validUntil - Date.now())) })
     this.byId.set(session.session.id, cookie.token)
     let tokens = this.byUser.get(session.user.id)
     if (!tokens) this.byUser.set(session.user.id, tokens = new Set())
