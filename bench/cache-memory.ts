@@ -2,7 +2,7 @@
 // N sessions shaped as better-auth returns them (run with --expose-gc; `npm run bench` does).
 // Prints a markdown table; SESSION_CACHE_MAX (an entry count) is documented with these figures.
 import { randomBytes } from 'node:crypto'
-import { SessionCache } from '../server/utils/session-cache'
+import { SessionCache } from '../server/sessions/cache'
 
 const SIZES = (process.env.BENCH_CACHE_SIZES ?? '10000,100000,1000000').split(',').map(Number)
 const gc = (globalThis as { gc?: () => void }).gc

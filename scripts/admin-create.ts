@@ -2,7 +2,7 @@
 // The account signs up the usual way first, so no password is ever built in or printed.
 import { parseArgs } from 'node:util'
 import { z } from 'zod'
-import { createPrismaClient } from '../server/utils/db'
+import { createPrismaClient } from '../server/platform/db'
 
 const { values } = parseArgs({ options: { email: { type: 'string' } } })
 const email = z.email().safeParse(values.email?.trim().toLowerCase())

@@ -35,7 +35,7 @@ generator client {
   moduleFormat = "esm"
 }
 
-// The app connects through a driver adapter (server/utils/db.ts), which ignores this url.
+// The app connects through a driver adapter (server/platform/db.ts), which ignores this url.
 datasource db {
   provider = "${datasource}"
   url      = "${url}"

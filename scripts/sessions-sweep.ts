@@ -1,8 +1,8 @@
 // `npm run sessions:sweep [-- --batch-size 500]`: what the hourly Nitro task does, on demand (or from cron).
 import { parseArgs } from 'node:util'
 import { z } from 'zod'
-import { createPrismaClient } from '../server/utils/db'
-import { sweepExpired } from '../server/utils/sweep'
+import { createPrismaClient } from '../server/platform/db'
+import { sweepExpired } from '../server/sessions/sweep'
 
 const { values } = parseArgs({ options: { 'batch-size': { type: 'string', default: '500' } } })
 const batchSize = z.coerce.number().int().min(1).max(10_000).safeParse(values['batch-size'])

@@ -2,7 +2,7 @@ import type { H3Error } from 'h3'
 import { send, setResponseHeader, setResponseStatus } from 'h3'
 import { defineNitroErrorHandler } from 'nitropack/runtime'
 import { databaseUnreachable, rootMessage } from './platform/outage'
-import { databaseOutage } from './utils/db'
+import { databaseOutage } from './platform/db'
 
 /** What a request that needs a dependency that is down is told, and when to try again. */
 export const UNAVAILABLE_MESSAGE = 'The service is temporarily unavailable. Please try again in a moment.'

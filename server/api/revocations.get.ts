@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto'
+import { REVOKED_SESSION } from '../sessions/end'
 
 /**
  * For resource servers that verify our JWTs without a database: the ids of sessions ended within

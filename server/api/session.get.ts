@@ -1,3 +1,6 @@
+import { whySessionEnded } from '../sessions/end'
+import { sessionEndsAt } from '../sessions/policy'
+
 /**
  * The browser's session (its `expiresAt` is when it really ends), or null; then `ended` says why,
  * to the holder of the dead session's cookie only.

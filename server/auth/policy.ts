@@ -1,5 +1,13 @@
 import type { H3Event } from 'h3'
 import { REDIRECT_FIELDS, routesFor, type Route } from './route-table'
+import { applyLimits } from './limits'
+import { hasSecondFactorCookie, pendingSecondFactorUserId } from './two-factor'
+import { clientIp } from '../platform/client-ip'
+import { useDb } from '../platform/db'
+import { useEnv } from '../platform/env'
+import { mailAvailable } from '../platform/mailer'
+import { requireAdmin, requireFreshSession, requireOnboarded, requireSession } from '../sessions/guards'
+import { getAuthSession } from '../sessions/lookup'
 
 /** Largest request body any route takes; larger ones get 413 before anything reads them. */
 export const BODY_LIMIT = 64 * 1024
@@ -116,7 +124,7 @@ export async function enforcePolicy(event: H3Event): Promise<Route> {
   const pending = route.caller === 'second-factor' && !session ? await pendingSecondFactorUserId(event) : undefined
   const pendingEmail = pending && (await useDb().user.findUnique({ where: { id: pending }, select: { email: true } }))?.email
   await applyLimits(event, route, {
-    'ip': clientIp(event),
+    'ip': clientIp(event, useEnv().TRUST_PROXY),
     // Only what could be an address names an account: garbage spends no one's budget.
     'email': typeof body?.email === 'string' && body.email.includes('@') ? body.email : undefined,
     'user': session?.user.email,

@@ -1,3 +1,5 @@
+import { normalizeCredentials } from '../sessions/cache'
+
 /**
  * Before anything else looks at a request: its Host and path must be well formed and the path
  * canonical (isCanonicalPath), since better-auth routes on the normalised URL and every check here

@@ -1,4 +1,7 @@
 // Validate configuration before the first request: a bad value stops the server with one line per variable.
+import { ConfigError } from '../platform/env'
+import { mailAvailable } from '../platform/mailer'
+
 export default defineNitroPlugin(() => {
   try {
     useEnv()

@@ -1,6 +1,10 @@
 import pg from 'pg'
 import { z } from 'zod'
 import { Outage } from '../platform/outage'
+import { DATABASE_CONNECT_TIMEOUT_MS, databaseProvider } from '../platform/db'
+import { connectRedis, EPOCH_CHANNEL, EPOCH_KEY, newEpoch, REDIS_KEY_PREFIX, setEpoch, useRedis } from '../platform/redis'
+import { useSessionCache } from '../sessions/cache'
+import { INSTANCE_ID, PG_CHANNEL, REVOCATION_CHANNEL } from '../sessions/revocation'
 
 const BusMessage = z.object({
   from: z.string().optional(),

@@ -2,7 +2,7 @@ import { betterAuth } from 'better-auth'
 import { memoryAdapter } from 'better-auth/adapters/memory'
 import { emailOTP, twoFactor } from 'better-auth/plugins'
 import { describe, expect, it } from 'vitest'
-import { OTHER_FIRST_FACTORS, secondFactorAfterEveryFirstFactor } from '../../server/utils/two-factor'
+import { OTHER_FIRST_FACTORS, secondFactorAfterEveryFirstFactor } from '../../server/auth/two-factor'
 
 // What the app assumes of better-auth's internals, each pinned here so an upgrade that changes
 // one fails by name.

@@ -1,6 +1,6 @@
 import type { H3Event } from 'h3'
 import { describe, expect, it } from 'vitest'
-import { clientIp, parseTrustedProxies, type TrustedProxies } from '../../server/utils/client-ip'
+import { clientIp, parseTrustedProxies, type TrustedProxies } from '../../server/platform/client-ip'
 
 /** A request as h3 sees it: from `socket`, with an X-Forwarded-For if given. */
 const from = (socket: string, forwarded?: string) => ({

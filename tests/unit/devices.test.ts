@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { describeDevice } from '../../server/utils/devices'
+import { describeDevice } from '../../server/sessions/devices'
 
 describe('describeDevice: how a session\'s device is named', () => {
   it.each([

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { ConfigError, parseEnv } from '../../server/utils/env'
+import { ConfigError, parseEnv } from '../../server/platform/env'
 
 const dirs: string[] = []
 const dataDir = () => {

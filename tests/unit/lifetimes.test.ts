@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { isFresh, pastMaxAge } from '../../server/utils/session'
+import { isFresh, pastMaxAge } from '../../server/sessions/policy'
 
 const DAY = 86400
 afterEach(() => vi.useRealTimers())

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { stripTokens } from '../../server/utils/auth-handler'
+import { stripTokens } from '../../server/auth/handler'
 import { PublicSessionSchema } from '../../shared/utils/session'
 
 const user = {

@@ -1,3 +1,5 @@
+import { describeDevice } from '../../sessions/devices'
+
 export default defineEventHandler(async (event) => {
   const { user } = await requireOnboarded(event)
   const events = await useDb().auditEvent.findMany({

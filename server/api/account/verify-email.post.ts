@@ -1,4 +1,5 @@
 import { APIError } from 'better-auth/api'
+import { assertLinkUnused, markLinkUsed } from '../../auth/email-link'
 
 const FAILURES: Record<string, string> = {
   TOKEN_EXPIRED: 'This link has expired. Sign in and ask for a new one.',

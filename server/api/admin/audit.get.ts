@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { describeDevice } from '../../sessions/devices'
 
 const PAGE_SIZE = 50
 const Query = z.object({ page: z.coerce.number().int().min(1).max(100_000).default(1) })

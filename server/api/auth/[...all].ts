@@ -1,1 +1,3 @@
+import { handleAuthRequest } from '../../auth/handler'
+
 export default defineEventHandler(event => handleAuthRequest(event))

@@ -1,4 +1,6 @@
 // The development outbox: mail the app would have sent, readable without an SMTP server. Absent in production.
+import { devOutbox } from '../../platform/mailer'
+
 const escape = (text: string) => text.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`)
 
 export default defineEventHandler((event) => {

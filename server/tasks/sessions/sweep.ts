@@ -1,3 +1,5 @@
+import { sweepExpired } from '../../sessions/sweep'
+
 export default defineTask({
   meta: { name: 'sessions:sweep', description: 'Delete expired sessions and verification rows in bounded batches' },
   async run() {

@@ -1,3 +1,5 @@
+import { recordAudit } from '../../../audit/audit'
+
 export default defineEventHandler(async (event) => {
   const { user: admin } = await requireAdmin(event)
   const { id } = await getValidatedRouterParams(event, IdParams.parse)

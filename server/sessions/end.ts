@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import type { H3Event } from 'h3'
-import { tryGetCurrentAuthEndpointContext } from '@better-auth/core/context'
 import { constantTimeEqual, makeSignature } from 'better-auth/crypto'
+import { currentAuthPath } from '../auth/context'
+import { useDb } from '../platform/db'
+import { digest } from '../platform/digest'
+import { useEnv } from '../platform/env'
+import { readSignedCookie } from './cache'
+import { pastMaxAge } from './policy'
 
 /** A session row as it was just before it was deleted. */
 export interface EndedSession { id: string, token: string, expiresAt: Date | string, createdAt: Date | string }
@@ -26,7 +31,7 @@ export function endReason(session: EndedSession, path: string | undefined, now =
 
 /** The reasons of sessions being deleted now; call before the delete, inside the request that does it. */
 export function endings(sessions: EndedSession[]) {
-  const path = tryGetCurrentAuthEndpointContext()?.path
+  const path = currentAuthPath()
   return sessions.map(session => ({ session, reason: endReason(session, path) }))
 }
 

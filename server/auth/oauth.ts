@@ -1,4 +1,5 @@
 import type { GenericOAuthConfig } from 'better-auth/plugins'
+import { useEnv } from '../platform/env'
 
 /** The OAuth providers configured by environment: Google, and one generic OpenID Connect provider. */
 export function oauthProviders(env = useEnv()): OAuthProvider[] {

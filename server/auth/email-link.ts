@@ -1,3 +1,7 @@
+import { EMAIL_LINK_LIFETIME } from './account-mail'
+import { useDb } from '../platform/db'
+import { digest } from '../platform/digest'
+
 const usedKey = (token: string) => `used-email-link:${digest(token)}`
 
 /** Throws 400 if this emailed link was used before. */

@@ -1,3 +1,6 @@
+import { useEnv } from '../platform/env'
+import { sendInBackground } from '../platform/mailer'
+
 /** How long an emailed verification or reset link works, in seconds. */
 export const EMAIL_LINK_LIFETIME = 3600
 
@@ -40,24 +43,4 @@ export function sendSignInCodeMail(email: string, code: string) {
     subject: `${code} is your sign-in code`,
     text: `Your sign-in code is:\n\n  ${code}\n\nIt works once, for 5 minutes. If you did not ask for it, ignore this message: without the code nobody can sign in.`,
   }, 'sign-in code')
-}
-
-/** Voids every reset link of a user still in flight (after a reset, or a new password by any route). */
-export async function forgetResetLinks(userId: string) {
-  const rows = await useDb().verification.findMany({ where: { value: userId, identifier: { startsWith: 'reset-password:' } }, select: { identifier: true } })
-  if (!rows.length) return
-  // Through better-auth: a copy may live in Redis too, and it is read first.
-  const { internalAdapter } = await useServerAuth().$context
-  for (const { identifier } of rows) await internalAdapter.deleteVerificationByIdentifier(identifier)
-}
-
-/**
- * After a sign-in code request for an address with no account: store a code as better-auth does
- * for a real one (and mail it to nobody), so wrong tries, lockout and expiry answer the same.
- */
-export async function storeUnmailedCode(email: unknown) {
-  if (typeof email !== 'string') return
-  const { internalAdapter } = await useServerAuth().$context
-  if (await internalAdapter.findUserByEmail(email.toLowerCase())) return
-  await useServerAuth().api.createVerificationOTP({ body: { email, type: 'sign-in' } })
 }

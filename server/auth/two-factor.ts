@@ -1,4 +1,5 @@
 import type { H3Event } from 'h3'
+import { useDb } from '../platform/db'
 
 /** Wrong second-factor codes in a row before sign-in by second factor locks, and for how long (seconds). */
 export const TWO_FACTOR_LOCKOUT = { maxFailedAttempts: 5, durationSeconds: 15 * 60 }

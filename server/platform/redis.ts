@@ -3,7 +3,8 @@ import { redisStorage } from '@better-auth/redis-storage'
 import type { BetterAuthOptions } from 'better-auth'
 import { Redis } from 'ioredis'
 import { LRUCache } from 'lru-cache'
-import { Outage } from '../platform/outage'
+import { Outage } from './outage'
+import { useEnv } from './env'
 
 /** better-auth's keys in Redis start with this (sessions are stored under their token). */
 export const REDIS_KEY_PREFIX = 'better-auth:'

@@ -1,5 +1,8 @@
 import type { createAuthMiddleware } from 'better-auth/api'
 import { getSessionFromCtx } from 'better-auth/api'
+import { noticeIfNewDevice } from './new-device'
+import { CLIENT_IP_HEADER } from '../platform/client-ip'
+import { useDb } from '../platform/db'
 
 export type AuditType = 'sign_up' | 'sign_in' | 'sign_in_failed' | 'sign_out' | 'session_revoked'
   | 'other_sessions_revoked' | 'all_sessions_revoked' | 'password_changed' | 'account_deleted'

@@ -2,6 +2,8 @@ import { timingSafeEqual } from 'node:crypto'
 import type { H3Event } from 'h3'
 import { getSessionCookie } from 'better-auth/cookies'
 import { LRUCache } from 'lru-cache'
+import type { AuthSession } from '../auth/instance'
+import { useEnv } from '../platform/env'
 
 /** The two halves of a signed session cookie: `token.signature`. */
 export interface SignedCookie { token: string, signature: string }

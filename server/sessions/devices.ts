@@ -1,4 +1,5 @@
 import Bowser from 'bowser'
+import { useDb } from '../platform/db'
 
 /** Browser, operating system and kind of device named from a User-Agent, so people recognise their sessions. */
 export function describeDevice(userAgent: string | null | undefined) {

@@ -1,3 +1,9 @@
+import { CLIENT_IP_HEADER } from '../platform/client-ip'
+import { useDb } from '../platform/db'
+import { useEnv } from '../platform/env'
+import { sendInBackground } from '../platform/mailer'
+import { describeDevice, deviceFingerprint } from '../sessions/devices'
+
 /**
  * After a sign-in: if the user has signed in before but never from this device (browser, OS and
  * IP network, judged by their earlier sign-ins on record), email them a notice. Sent in the

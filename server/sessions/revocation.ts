@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import type { prismaAdapter } from 'better-auth/adapters/prisma'
-import type { EndedSession } from './session-end'
-import type { Eviction } from './session-cache'
+import type { EndedSession } from './end'
+import type { Eviction } from './cache'
+import { useRedis } from '../platform/redis'
+import { useSessionCache } from './cache'
+import { endings, recordEndings } from './end'
 
 type AdapterFactory = ReturnType<typeof prismaAdapter>
 type Adapter = ReturnType<AdapterFactory>

@@ -1,7 +1,11 @@
 import type { H3Event } from 'h3'
 import mailchecker from 'mailchecker'
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible'
-import type { Limit, Route } from '../auth/route-table'
+import type { Limit, Route } from './route-table'
+import { digest } from '../platform/digest'
+import { useEnv } from '../platform/env'
+import { mailAvailable } from '../platform/mailer'
+import { useRedis } from '../platform/redis'
 
 const limiters = new Map<string, RateLimiterAbstract>()
 

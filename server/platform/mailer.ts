@@ -1,4 +1,5 @@
 import { createTransport } from 'nodemailer'
+import { useEnv } from './env'
 
 export interface MailMessage { to: string, subject: string, text: string }
 

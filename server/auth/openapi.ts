@@ -1,4 +1,6 @@
-import { CALLER_TEXT, ROUTES } from '../auth/route-table'
+import { CALLER_TEXT, ROUTES } from './route-table'
+import { useServerAuth } from './instance'
+import { useEnv } from '../platform/env'
 
 type OpenApi = { paths?: Record<string, Record<string, unknown>> } & Record<string, unknown>
 

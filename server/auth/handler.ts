@@ -1,6 +1,13 @@
 import type { H3Event } from 'h3'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { type Route, routesFor } from '../auth/route-table'
+import { type Route, routesFor } from './route-table'
+import { authHeaders, useServerAuth } from './instance'
+import { applyLimits, tooManyRequests } from './limits'
+import { twoFactorLockWait } from './two-factor'
+import { useDb } from '../platform/db'
+import { useEnv } from '../platform/env'
+import { readSignedCookie } from '../sessions/cache'
+import { getAuthSession } from '../sessions/lookup'
 
 /**
  * Requests whose answer must not tell whether an address has an account. A known address costs

@@ -1,6 +1,9 @@
 import { BlockList, isIP } from 'node:net'
 import { getRequestHeader, type H3Event } from 'h3'
 
+/** Set by us on every auth request, so a client cannot choose the IP stored on its session. */
+export const CLIENT_IP_HEADER = 'x-session-client-ip'
+
 /** Who may set X-Forwarded-For: nobody, the N proxies nearest to us, or proxies at these addresses. */
 export type TrustedProxies = false | { hops: number } | { addresses: BlockList }
 
@@ -46,7 +49,7 @@ function trusted(ip: string, addresses: BlockList): boolean {
  * that is not one of them (a client can prepend whatever it likes, never append). Entries that
  * are not IP addresses are ignored.
  */
-export function clientIp(event: H3Event, proxies: TrustedProxies = useEnv().TRUST_PROXY): string | undefined {
+export function clientIp(event: H3Event, proxies: TrustedProxies): string | undefined {
   const socket = event.node.req.socket.remoteAddress ? plain(event.node.req.socket.remoteAddress) || undefined : undefined
   if (!proxies || !socket) return socket
   if ('addresses' in proxies && !trusted(socket, proxies.addresses)) return socket

@@ -6,7 +6,8 @@ import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kys
 import pg from 'pg'
 import { PrismaClient } from '../../prisma/generated/sqlite/client'
 import { PrismaClient as PostgresClient } from '../../prisma/generated/postgres/client'
-import { databaseUnreachable, Outage, rootMessage } from '../platform/outage'
+import { databaseUnreachable, Outage, rootMessage } from './outage'
+import { useEnv } from './env'
 
 /** Which database DATABASE_URL selects. */
 export type DatabaseProvider = 'sqlite' | 'postgres'
