@@ -131,7 +131,7 @@ const sqliteConnections = new WeakMap<PrismaClient, () => SqliteConnection | und
 function connectionOf(adapter: unknown): SqliteConnection {
   const client = (adapter as { client?: SqliteConnection }).client
   // Prisma's adapter keeps its connection as `client` (@prisma/adapter-better-sqlite3 6.19); without it, better-auth would have no database.
-  if (typeof client?.prepare !== 'function') throw new Error('@prisma/adapter-better-sqlite3 no longer exposes its connection as `client`: see connectionOf in server/utils/db.ts')
+  if (typeof client?.prepare !== 'function') throw new Error('@prisma/adapter-better-sqlite3 no longer exposes its connection as `client`: see connectionOf in server/platform/db.ts')
   return client
 }
 
