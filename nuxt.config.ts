@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url'
+import { browserConfig, BROWSER_DEFAULTS } from './server/platform/env'
 
 export default defineNuxtConfig({
   modules: ['@nuxt/eslint'],
@@ -13,10 +14,9 @@ export default defineNuxtConfig({
   css: ['~/assets/css/main.css'],
   runtimeConfig: {
     public: {
-      // Seconds between background session checks; NUXT_PUBLIC_SESSION_POLL_INTERVAL at run time.
-      sessionPollInterval: Number(process.env.SESSION_POLL_INTERVAL) || 300,
-      // Seconds before expiry that an idle user is warned (0: never); NUXT_PUBLIC_SESSION_WARN_BEFORE at run time.
-      sessionWarnBefore: Number(process.env.SESSION_WARN_BEFORE ?? 120),
+      // SESSION_POLL_INTERVAL and SESSION_WARN_BEFORE: the defaults here, the validated values at
+      // run time (server/plugins/env.ts).
+      ...browserConfig(BROWSER_DEFAULTS),
     },
   },
   // The project root is the source dir: root-level pages/, composables/ ... (no app/ folder).

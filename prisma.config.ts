@@ -4,10 +4,11 @@ import { PrismaPg } from '@prisma/adapter-pg'
 import pg from 'pg'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
+import { DATABASE_URL_FORMAT, databaseProvider, databaseUrlOf } from './server/platform/database-url.mjs'
 
-const url = process.env.DATABASE_URL || 'file:./.data/app.db'
-const provider = url.startsWith('file:') ? 'sqlite' : /^postgres(ql)?:\/\//.test(url) ? 'postgres' : undefined
-if (!provider) throw new Error('Invalid configuration: DATABASE_URL must be file:… (SQLite) or postgres://… (PostgreSQL)')
+const url = databaseUrlOf(process.env)
+const provider = databaseProvider(url)
+if (!provider) throw new Error(`Invalid configuration: DATABASE_URL must be ${DATABASE_URL_FORMAT}`)
 
 /**
  * prisma/orm#27403: the CLI's catalog queries return columns of type `name` (oid 19), which

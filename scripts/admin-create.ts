@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util'
 import { z } from 'zod'
 import { createPrismaClient } from '../server/platform/db'
+import { databaseUrlOf } from '../server/platform/database-url.mjs'
 
 const { values } = parseArgs({ options: { email: { type: 'string' } } })
 const email = z.email().safeParse(values.email?.trim().toLowerCase())
@@ -11,7 +12,7 @@ if (!email.success) {
   process.exit(2)
 }
 
-const db = createPrismaClient(process.env.DATABASE_URL || 'file:./.data/app.db')
+const db = createPrismaClient(databaseUrlOf(process.env))
 try {
   const user = await db.user.findUnique({ where: { email: email.data }, select: { id: true, role: true } })
   if (!user) {

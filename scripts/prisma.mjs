@@ -7,6 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import { parseEnv } from 'node:util'
+import { DEFAULT_DATABASE_URL } from '../server/platform/database-url.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const placeholder = fileURLToPath(new URL('../package.json', import.meta.url))
@@ -20,7 +21,7 @@ function dotenv() {
 
 /** The header of each provider's schema; the models come from prisma/models.prisma. */
 const HEADERS = {
-  sqlite: { datasource: 'sqlite', url: 'file:./.data/app.db' },
+  sqlite: { datasource: 'sqlite', url: DEFAULT_DATABASE_URL },
   postgres: { datasource: 'postgresql', url: 'postgres://localhost:5432/app' },
 }
 

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util'
 import { z } from 'zod'
 import { createPrismaClient } from '../server/platform/db'
+import { databaseUrlOf } from '../server/platform/database-url.mjs'
 import { sweepExpired } from '../server/sessions/sweep'
 
 const { values } = parseArgs({ options: { 'batch-size': { type: 'string', default: '500' } } })
@@ -11,7 +12,7 @@ if (!batchSize.success) {
   process.exit(2)
 }
 
-const db = createPrismaClient(process.env.DATABASE_URL || 'file:./.data/app.db')
+const db = createPrismaClient(databaseUrlOf(process.env))
 try {
   const { sessions, verifications, batches } = await sweepExpired(db, { batchSize: batchSize.data })
   console.log(`Deleted ${sessions} expired sessions and ${verifications} expired verification rows in ${batches} batches.`)

@@ -11,13 +11,6 @@ if (!existsSync(server)) {
 }
 
 process.env.NODE_ENV = 'production'
-// The browser's poll interval and expiry warning are public runtime config, which Nuxt reads from NUXT_PUBLIC_*.
-if (process.env.SESSION_POLL_INTERVAL) {
-  process.env.NUXT_PUBLIC_SESSION_POLL_INTERVAL ??= process.env.SESSION_POLL_INTERVAL
-}
-if (process.env.SESSION_WARN_BEFORE) {
-  process.env.NUXT_PUBLIC_SESSION_WARN_BEFORE ??= process.env.SESSION_WARN_BEFORE
-}
 
 const code = runPrisma(['migrate', 'deploy'], { quiet: true })
 if (code !== 0) {

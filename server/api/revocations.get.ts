@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto'
+import { safeEqual } from '../platform/digest'
 import { REVOKED_SESSION } from '../sessions/end'
 
 /**
@@ -10,9 +10,7 @@ import { REVOKED_SESSION } from '../sessions/end'
 export default defineEventHandler(async (event) => {
   const key = useEnv().REVOCATION_LIST_KEY
   if (!key) throw createError({ statusCode: 404, message: 'Not found' })
-  const given = Buffer.from(getRequestHeader(event, 'authorization') ?? '')
-  const expected = Buffer.from(`Bearer ${key}`)
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+  if (!safeEqual(getRequestHeader(event, 'authorization') ?? '', `Bearer ${key}`)) {
     throw createError({ statusCode: 401, message: 'A valid revocation list key is required' })
   }
   const now = new Date()

@@ -9,13 +9,9 @@ import { PrismaClient as PostgresClient } from '../../prisma/generated/postgres/
 import { databaseUnreachable, Outage, rootMessage } from './outage'
 import { useEnv } from './env'
 
-/** Which database DATABASE_URL selects. */
-export type DatabaseProvider = 'sqlite' | 'postgres'
+import { databaseProvider } from './database-url.mjs'
 
-/** `file:…` is SQLite; `postgres://…` / `postgresql://…` is PostgreSQL. */
-export function databaseProvider(url: string): DatabaseProvider {
-  return url.startsWith('file:') ? 'sqlite' : 'postgres'
-}
+export { databaseProvider }
 
 /** How long a new PostgreSQL connection may take, and a query, before the database counts as down. */
 export const DATABASE_CONNECT_TIMEOUT_MS = 1000

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { z } from 'zod'
+import { DATABASE_URL_FORMAT, DEFAULT_DATABASE_URL, databaseProvider } from './database-url.mjs'
 import { parseTrustedProxies, type TrustedProxies } from './client-ip'
 
 const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback)
@@ -11,11 +12,21 @@ const origins = z.string().default('').transform(v => v.split(',').map(o => o.tr
     .refine(o => !o.includes('*'), 'must list exact origins: no wildcards')
     .refine(o => new URL(o).origin === o, 'must be a bare origin like https://app.example.com')))
 
+/** The settings the browser gets too, with their defaults (nuxt.config.ts builds with these). */
+export const BROWSER_DEFAULTS = { SESSION_POLL_INTERVAL: 300, SESSION_WARN_BEFORE: 120 }
+
+/**
+ * The browser's runtime config (`useRuntimeConfig().public`) from these settings. At start-up the
+ * server sets it from the validated configuration (server/plugins/env.ts).
+ */
+export function browserConfig(env: typeof BROWSER_DEFAULTS) {
+  return { sessionPollInterval: env.SESSION_POLL_INTERVAL, sessionWarnBefore: env.SESSION_WARN_BEFORE }
+}
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
-  DATABASE_URL: z.string().default('file:./.data/app.db')
-    .refine(v => /^(file:.+|postgres(ql)?:\/\/.+)$/.test(v), 'must be file:./path.db (SQLite) or postgres://user@host:5432/db (PostgreSQL)'),
+  DATABASE_URL: z.string().default(DEFAULT_DATABASE_URL).refine(v => databaseProvider(v) !== undefined, `must be ${DATABASE_URL_FORMAT}`),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
   SESSION_CACHE_TTL: z.coerce.number().int().min(0).max(3600).default(5),
   SESSION_CACHE_MAX: z.coerce.number().int().min(0).default(10_000),
@@ -36,8 +47,8 @@ const EnvSchema = z.object({
   RATE_LIMIT: flag(true),
   SESSION_EXPIRES_IN: seconds(604800),
   SESSION_UPDATE_AGE: seconds(86400),
-  SESSION_POLL_INTERVAL: seconds(300),
-  SESSION_WARN_BEFORE: z.coerce.number().int().min(0).default(120),
+  SESSION_POLL_INTERVAL: seconds(BROWSER_DEFAULTS.SESSION_POLL_INTERVAL),
+  SESSION_WARN_BEFORE: z.coerce.number().int().min(0).default(BROWSER_DEFAULTS.SESSION_WARN_BEFORE),
   SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
   EMAIL_VERIFICATION: z.enum(['optional', 'required']).default('optional'),
   MAIL_FROM: z.string().min(3).default('SessionKit <no-reply@localhost>'),

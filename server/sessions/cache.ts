@@ -1,8 +1,8 @@
-import { timingSafeEqual } from 'node:crypto'
 import type { H3Event } from 'h3'
 import { getSessionCookie } from 'better-auth/cookies'
 import { LRUCache } from 'lru-cache'
 import type { AuthSession } from '../auth/instance'
+import { safeEqual } from '../platform/digest'
 import { useEnv } from '../platform/env'
 
 /** The two halves of a signed session cookie: `token.signature`. */
@@ -80,7 +80,7 @@ export class SessionCache {
    */
   get(cookie: SignedCookie, now = Date.now()): AuthSession | undefined {
     const entry = this.lru.get(cookie.token)
-    if (!entry || !sameSignature(entry.signature, cookie.signature)) return undefined
+    if (!entry || !safeEqual(entry.signature, cookie.signature)) return undefined
     if (now >= entry.validUntil) {
       this.lru.delete(cookie.token)
       return undefined
@@ -129,10 +129,6 @@ export class SessionCache {
     tokens?.delete(token)
     if (tokens?.size === 0) this.byUser.delete(entry.session.user.id)
   }
-}
-
-function sameSignature(a: string, b: string): boolean {
-  return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b))
 }
 
 let cache: SessionCache | undefined

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import type { H3Event } from 'h3'
-import { constantTimeEqual, makeSignature } from 'better-auth/crypto'
+import { makeSignature } from 'better-auth/crypto'
 import { currentAuthPath } from '../auth/context'
 import { useDb } from '../platform/db'
-import { digest } from '../platform/digest'
+import { digest, safeEqual } from '../platform/digest'
 import { useEnv } from '../platform/env'
 import { readSignedCookie } from './cache'
 import { pastMaxAge } from './policy'
@@ -61,7 +61,7 @@ export async function recordEndings(ended: ReturnType<typeof endings>) {
  */
 export async function whySessionEnded(event: H3Event): Promise<SessionEndReason | undefined> {
   const cookie = readSignedCookie(event.headers)
-  if (!cookie || !constantTimeEqual(await makeSignature(cookie.token, useEnv().BETTER_AUTH_SECRET), cookie.signature)) return undefined
+  if (!cookie || !safeEqual(await makeSignature(cookie.token, useEnv().BETTER_AUTH_SECRET), cookie.signature)) return undefined
   const row = await useDb().verification.findFirst({ where: { identifier: keyOf(cookie.token) }, select: { value: true } })
   return SessionEndReasonSchema.safeParse(row?.value).data
 }

@@ -66,6 +66,20 @@ describe('production configuration', () => {
     }
   })
 
+  it('the browser gets SESSION_POLL_INTERVAL and SESSION_WARN_BEFORE as validated at start-up, not the build\'s defaults', async () => {
+    const server = await startServer({ SESSION_POLL_INTERVAL: '45', SESSION_WARN_BEFORE: '0' })
+    try {
+      const page = await (await request('/login', { base: server.url })).text()
+      // Nuxt puts the public runtime config in the page for the browser.
+      const config = page.match(/window\.__NUXT__\.config=(\{.*?\})<\/script>/)?.[1]
+      expect(config).toMatch(/sessionPollInterval:45\b/)
+      expect(config).toMatch(/sessionWarnBefore:0\b/)
+    }
+    finally {
+      await server.stop()
+    }
+  })
+
   it('EMAIL_VERIFICATION=required without SMTP_URL stops the server with a line saying why', async () => {
     const { code, lines } = await startExpectingExit({ BETTER_AUTH_SECRET: 'x'.repeat(40), EMAIL_VERIFICATION: 'required' })
     expect(code).toBe(1)

@@ -69,4 +69,15 @@ describe('the server\'s layout', () => {
       .map(file => relative(server, file))
     expect(outside).toEqual([])
   })
+
+  it('keeps one source per fact: the DATABASE_URL default, the constant-time compare, the browser\'s settings', () => {
+    const root = fileURLToPath(new URL('../..', import.meta.url))
+    const sources = [...filesUnder(server), ...filesUnder(join(root, 'scripts')), join(root, 'prisma.config.ts'), join(root, 'nuxt.config.ts'), join(server, 'platform/database-url.mjs'), join(root, 'scripts/prisma.mjs'), join(root, 'scripts/start.mjs')]
+    const holding = (pattern: RegExp) => [...new Set(sources)].filter(file => pattern.test(readFileSync(file, 'utf8'))).map(file => relative(root, file)).sort()
+    expect(holding(/file:\.\/\.data\/app\.db/)).toEqual(['server/platform/database-url.mjs'])
+    expect(holding(/timingSafeEqual|constantTimeEqual/)).toEqual(['server/platform/digest.ts'])
+    // The browser's runtime config comes from the validated configuration, not from raw variables.
+    expect(codeOf(join(root, 'nuxt.config.ts'))).not.toMatch(/process\.env/)
+    expect(codeOf(join(root, 'scripts/start.mjs'))).not.toMatch(/SESSION_POLL_INTERVAL|SESSION_WARN_BEFORE|NUXT_PUBLIC/)
+  })
 })
