@@ -3,6 +3,7 @@ import { getBrowser, setup } from '@nuxt/test-utils/e2e'
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest'
 import { asNewClient, isLogin, password, registerInContext, watchConsole } from '../support/browser'
 import { chromiumLaunchOptions } from '../support/chromium'
+import { POLL_INTERVAL } from '../support/config'
 import { adminCookie, COOKIE, request, sessionCookie, sessionsOf } from '../support/http'
 import { type ClockServer, startClockServer } from '../support/server'
 
@@ -141,13 +142,15 @@ describe.skipIf(!launch)('before the session ends', () => {
 describe.skipIf(!launch)('after a forced sign-in, back where the user was', () => {
   it('an administrator ends the session: /login says so, and signing in returns to the page', async () => {
     const base = inject('baseURL')
-    const { page, email, context } = await signedInTab(base, '/account/sessions')
+    const { page, email, context, clock } = await signedInTab(base, '/account/sessions')
     const other = sessionCookie(await request('/api/auth/sign-in/email', { method: 'POST', body: JSON.stringify({ email, password }) }))!
     const sessions = (await (await request('/api/sessions', { cookie: other })).json()).data as { id: string, current: boolean }[]
     const tab = sessions.find(s => !s.current)!.id
     expect((await request(`/api/admin/sessions/${tab}`, { method: 'DELETE', cookie: await adminCookie() })).status).toBe(200)
 
-    await page.waitForURL(u => isLogin('/account/sessions')(u) && u.searchParams.get('reason') === 'revoked', { timeout: 10_000 })
+    // The poller's next check, on the page's clock.
+    await clock.runFor(POLL_INTERVAL * 1000)
+    await page.waitForURL(u => isLogin('/account/sessions')(u) && u.searchParams.get('reason') === 'revoked', { timeout: 2000 })
     await expect.poll(() => page.getByTestId('login-notice').textContent()).toMatch(/administrator ended your session/i)
     await signInAgain(page, email)
     await page.waitForURL(u => u.pathname === '/account/sessions')

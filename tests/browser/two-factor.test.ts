@@ -39,8 +39,10 @@ describe.skipIf(!launch)('two-factor sign-in in Chromium', () => {
     await card.getByRole('button', { name: 'I have saved my backup codes' }).click()
     expect(await card.getByTestId('backup-codes').count()).toBe(0)
 
-    // Sign out, then in again: the password is not enough.
-    await page.context().clearCookies()
+    // Sign out through the page, then in again: the password is not enough.
+    await page.getByRole('button', { name: 'Sign out' }).click()
+    await page.waitForURL(u => u.pathname === '/login')
+    expect((await page.request.get(`${base}/api/me`)).status()).toBe(401)
     await page.goto(`${base}/login?redirect=%2Faccount%2Fsecurity`, { waitUntil: 'hydration' })
     await page.getByLabel('Email').fill(email)
     await page.getByLabel('Password').fill(password)

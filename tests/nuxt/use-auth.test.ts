@@ -9,7 +9,7 @@ const user = {
   displayName: 'Grace H.', timeZone: 'America/New_York', onboardedAt: '2026-01-02T00:00:00.000Z',
   createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z',
 }
-let server: { session: boolean, ended: string | null, signOuts: number } = { session: false, ended: null, signOuts: 0 }
+let server: { session: boolean, ended: string | null, signOuts: number, signIns: number } = { session: false, ended: null, signOuts: 0, signIns: 0 }
 
 registerEndpoint('/api/session', () => ({
   success: true,
@@ -27,6 +27,7 @@ registerEndpoint('/api/auth/sign-out', {
 registerEndpoint('/api/auth/sign-in/email', {
   method: 'POST',
   handler: (event) => {
+    server.signIns++
     setResponseStatus(event, 401)
     return { code: 'INVALID_EMAIL_OR_PASSWORD', message: 'Invalid email or password' }
   },
@@ -48,7 +49,7 @@ const Page = defineComponent({
 
 describe('useAuth()', () => {
   beforeEach(async () => {
-    server = { session: true, ended: null, signOuts: 0 }
+    server = { session: true, ended: null, signOuts: 0, signIns: 0 }
     useAuth().endReason.value = null
     await useAuth().fetchSession()
   })
@@ -98,5 +99,9 @@ describe('useAuth()', () => {
 
   it('signIn refuses malformed input before sending anything', async () => {
     await expect(useAuth().signIn({ email: 'not an email', password: '' })).rejects.toThrow()
+    expect(server.signIns).toBe(0)
+    // The same call with well-formed input does reach the server (and is refused there).
+    await expect(useAuth().signIn({ email: 'grace@example.com', password: 'wrong password' })).rejects.toThrow('Invalid email or password')
+    expect(server.signIns).toBe(1)
   })
 })

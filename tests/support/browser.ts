@@ -32,8 +32,10 @@ export async function registerInContext(page: Page, base: string) {
 }
 
 /** A new page, signed in as a new user, showing /dashboard of the server at `base`. */
-export async function dashboardOfNewUser(base: string) {
+export async function dashboardOfNewUser(base: string, options: { clock?: boolean } = {}) {
   const page = await createPage(undefined, asNewClient())
+  // Playwright's clock: time still flows, and a test can run the page's timers on (the poller's) at once.
+  if (options.clock) await page.clock.install()
   const errors = watchConsole(page)
   const email = await registerInContext(page, base)
   const response = await page.goto(`${base}/dashboard`, { waitUntil: 'hydration' })

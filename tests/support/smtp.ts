@@ -1,3 +1,4 @@
+import { EventEmitter, once } from 'node:events'
 import { simpleParser, type ParsedMail } from 'mailparser'
 import { SMTPServer } from 'smtp-server'
 import { freePort } from './server'
@@ -19,6 +20,8 @@ export interface TestMailbox {
 /** A real SMTP server in this process: the app's mail crosses a real connection. */
 export async function startMailbox(): Promise<TestMailbox> {
   const received: ParsedMail[] = []
+  /** Emits 'mail' as each message arrives, so a test waits for it instead of polling. */
+  const arrivals = new EventEmitter()
   let gate: Promise<void> | undefined
   let open = () => {}
   const server = new SMTPServer({
@@ -29,6 +32,7 @@ export async function startMailbox(): Promise<TestMailbox> {
       simpleParser(stream).then(async (mail) => {
         await gate
         received.push(mail)
+        arrivals.emit('mail')
         callback()
       }, callback)
     },
@@ -44,12 +48,14 @@ export async function startMailbox(): Promise<TestMailbox> {
     received,
     to,
     async link(email, subject) {
-      for (const deadline = Date.now() + 5000; Date.now() < deadline; await new Promise(r => setTimeout(r, 50))) {
-        const text = to(email, subject).at(-1)?.text
-        const match = text?.match(/https?:\/\/\S+/)
+      const signal = AbortSignal.timeout(5000)
+      for (;;) {
+        const match = to(email, subject).at(-1)?.text?.match(/https?:\/\/\S+/)
         if (match) return new URL(match[0])
+        await once(arrivals, 'mail', { signal }).catch(() => {
+          throw new Error(`no mail "${subject}" to ${email} within 5 s`)
+        })
       }
-      throw new Error(`no mail "${subject}" to ${email}`)
     },
     hold() {
       gate = new Promise(resolve => open = resolve)

@@ -5,16 +5,28 @@ const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base
 /** An unsigned token with `exp` seconds from now (the client never verifies; servers do). */
 const tokenFor = (name: string, exp: number) => `${b64({ alg: 'EdDSA' })}.${b64({ sub: name, exp: Math.floor(Date.now() / 1000) + exp })}.sig`
 
-/** A server that accepts only `valid`, answering slowly so requests overlap. */
-function server(valid: () => string) {
+function deferred() {
+  let resolve!: () => void
+  const promise = new Promise<void>(r => resolve = r)
+  return { promise, resolve }
+}
+
+/**
+ * A server that accepts only `valid`. It answers nothing until `open()`, so requests overlap for
+ * certain; `allSeen` resolves once `expected` requests have arrived.
+ */
+function server(valid: () => string, expected: number) {
   const seen: string[] = []
+  const gate = deferred()
+  const allSeen = deferred()
   const fetch = async (_: string | URL, init?: RequestInit) => {
     const auth = new Headers(init?.headers).get('authorization')!
     seen.push(auth)
-    await new Promise(resolve => setTimeout(resolve, 5))
+    if (seen.length === expected) allSeen.resolve()
+    await gate.promise
     return new Response(null, { status: auth === `Bearer ${valid()}` ? 200 : 401 })
   }
-  return { fetch: fetch as typeof globalThis.fetch, seen }
+  return { fetch: fetch as typeof globalThis.fetch, seen, allSeen: allSeen.promise, open: gate.resolve }
 }
 
 describe('createTokenFetch', () => {
@@ -25,15 +37,23 @@ describe('createTokenFetch', () => {
 
   it('a token rejected with 401 (its exp still ahead) is replaced once for 50 concurrent requests, which all retry', async () => {
     let current = tokenFor('new', 900)
-    const { fetch, seen } = server(() => current)
+    const { fetch, seen, allSeen, open } = server(() => current, 50)
     let calls = 0
+    const newToken = deferred()
     const api = createTokenFetch({ fetch, initialToken: tokenFor('revoked-key', 900), getToken: async () => {
       calls++
-      await new Promise(resolve => setTimeout(resolve, 20))
+      await newToken.promise
       return current
     } })
-    const statuses = await Promise.all(Array.from({ length: 50 }, () => api('https://api.example/x').then(r => r.status)))
-    expect(statuses).toEqual(Array(50).fill(200))
+    const pending = Promise.all(Array.from({ length: 50 }, () => api('https://api.example/x').then(r => r.status)))
+    // All 50 are sent with the rejected token before any answer; then all 50 get their 401.
+    await allSeen
+    open()
+    // One turn of the event loop: every 401 has been handled, and all wait on the one refresh.
+    await new Promise(resolve => setImmediate(resolve))
+    expect(calls).toBe(1)
+    newToken.resolve()
+    expect(await pending).toEqual(Array(50).fill(200))
     expect(calls).toBe(1)
     expect(seen.filter(h => h === `Bearer ${current}`)).toHaveLength(50)
 
