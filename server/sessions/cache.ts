@@ -123,6 +123,11 @@ export class SessionCache {
     return this.lru.size
   }
 
+  /** How many sessions and users the eviction indexes name: never more than the cache holds. */
+  get indexed() {
+    return { sessions: this.byId.size, users: this.byUser.size }
+  }
+
   private unindex(token: string, entry: Entry) {
     if (this.byId.get(entry.session.session.id) === token) this.byId.delete(entry.session.session.id)
     const tokens = this.byUser.get(entry.session.user.id)
