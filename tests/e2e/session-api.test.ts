@@ -62,12 +62,15 @@ describe('GET /api/me (the model protected route)', () => {
     expect((await response.json()).data.email).toBe(email)
   })
 
-  it('answers 401 once the session row is deleted from the database, even while it is cached', async () => {
+  it('answers 401 once the session row is deleted from the database: within 1 s on PostgreSQL (its trigger evicts the cached copy), on SQLite once the cached copy\'s SESSION_CACHE_TTL is over', async () => {
     const { cookie, email } = await signUp()
     expect((await request('/api/me', { cookie })).status).toBe(200)
     expect((await request('/api/me', { cookie })).status).toBe(200)
     await database(sql => sql.run('DELETE FROM "session" WHERE "userId" = (SELECT "id" FROM "user" WHERE "email" = ?)', [email]))
-    // PostgreSQL's trigger evicts at once; on SQLite the cached entry lives at most SESSION_CACHE_TTL.
+    const first = (await request('/api/me', { cookie })).status
+    // SQLite has no trigger: the copy cached by the requests above still answers (which shows it was
+    // cached). On PostgreSQL the trigger's NOTIFY may or may not have arrived yet.
+    expect(backend === 'sqlite' ? [200] : [200, 401]).toContain(first)
     const bound = backend === 'postgres' ? 1000 : (SESSION_CACHE_TTL + 1) * 1000
     await expect.poll(async () => (await request('/api/me', { cookie })).status, { timeout: bound, interval: 100 }).toBe(401)
   })
