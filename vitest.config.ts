@@ -1,3 +1,4 @@
+import { isCI } from 'ci-info'
 import { defineVitestProject } from '@nuxt/test-utils/config'
 import { defineConfig } from 'vitest/config'
 import { productionServicesReachable } from './tests/support/db'
@@ -11,7 +12,7 @@ const e2e = {
 
 // The HTTP-level suite runs a second time on PostgreSQL with Redis, the production setup. Under
 // CI it always runs (and fails if they are down); elsewhere it is skipped with the reason.
-const missing = process.env.CI ? undefined : await productionServicesReachable()
+const missing = isCI ? undefined : await productionServicesReachable()
 if (missing) console.warn(`Skipping the e2e-postgres project: ${missing}`)
 
 export default defineConfig({

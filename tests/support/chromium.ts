@@ -1,3 +1,4 @@
+import { isCI } from 'ci-info'
 import { spawnSync } from 'node:child_process'
 
 const FLAGS = [
@@ -12,7 +13,7 @@ const FLAGS = [
 export function chromiumLaunchOptions() {
   const executablePath = process.env.CHROMIUM_PATH || spawnSync('which', ['chromium'], { encoding: 'utf8' }).stdout.trim()
   if (executablePath) return { executablePath, args: FLAGS }
-  if (process.env.CI) throw new Error('Browser tests need Chromium under CI=true: apt-get install chromium (or set CHROMIUM_PATH).')
+  if (isCI) throw new Error('Browser tests need Chromium under CI=true: apt-get install chromium (or set CHROMIUM_PATH).')
   console.warn('Skipping browser tests: Chromium not found. Install it with `apt-get install chromium` or set CHROMIUM_PATH.')
   return undefined
 }

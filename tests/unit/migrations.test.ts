@@ -1,3 +1,4 @@
+import { isCI } from 'ci-info'
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -69,7 +70,7 @@ async function pgShape(sql: Sql) {
   return { columns, indexes, foreignKeys }
 }
 
-const postgresMissing = process.env.CI ? undefined : await productionServicesReachable()
+const postgresMissing = isCI ? undefined : await productionServicesReachable()
 if (postgresMissing) console.warn(`Skipping the PostgreSQL migration test: ${postgresMissing}`)
 
 describe.skipIf(postgresMissing)('committed PostgreSQL migrations', () => {

@@ -1,17 +1,35 @@
-import { spawn } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { execFileSync, spawn } from 'node:child_process'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { ROUTES } from '../../server/auth/route-table'
 import { request, sessionCookie } from '../support/http'
 import { freePort, rootDir } from '../support/server'
 
+/**
+ * A copy of the checkout (its tracked files, the generated Prisma clients, and node_modules linked),
+ * so that `npm run dev` writes its .nuxt/ and .data/ there, not into the checkout the suite runs from.
+ */
+function copyOfCheckout(): string {
+  const copy = mkdtempSync(join(tmpdir(), 'sessions-dev-'))
+  const tracked = execFileSync('git', ['ls-files', '-z'], { cwd: rootDir, encoding: 'utf8' }).split('\0').filter(Boolean)
+  for (const file of tracked.filter(f => existsSync(join(rootDir, f)))) {
+    mkdirSync(dirname(join(copy, file)), { recursive: true })
+    cpSync(join(rootDir, file), join(copy, file))
+  }
+  cpSync(join(rootDir, 'prisma/generated'), join(copy, 'prisma/generated'), { recursive: true })
+  symlinkSync(join(rootDir, 'node_modules'), join(copy, 'node_modules'), 'dir')
+  return copy
+}
+
 /** The README's first command, as a newcomer runs it: no configuration beyond a free port. */
 describe('npm run dev', async () => {
   const port = await freePort()
   const base = `http://localhost:${port}`
+  const checkout = copyOfCheckout()
   const child = spawn('npm', ['run', 'dev'], {
-    cwd: rootDir,
+    cwd: checkout,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port) },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -23,8 +41,13 @@ describe('npm run dev', async () => {
   child.stderr.on('data', (chunk) => {
     output += chunk
   })
-  afterAll(() => {
-    if (child.pid) process.kill(-child.pid, 'SIGTERM')
+  afterAll(async () => {
+    if (child.pid && child.exitCode === null) {
+      const exited = new Promise(resolve => child.once('exit', resolve))
+      process.kill(-child.pid, 'SIGTERM')
+      await exited
+    }
+    rmSync(checkout, { recursive: true, force: true })
   })
 
   it('migrates the SQLite database, keeps a generated secret under .data/ and serves a working app', async () => {
@@ -35,7 +58,7 @@ describe('npm run dev', async () => {
     }
     expect(ready, output).toBe(true)
 
-    const secret = join(rootDir, '.data', 'dev-secret')
+    const secret = join(checkout, '.data', 'dev-secret')
     expect(existsSync(secret)).toBe(true)
     expect(readFileSync(secret, 'utf8').trim().length).toBeGreaterThanOrEqual(32)
 
