@@ -171,7 +171,7 @@ async function refuseTooMany(event: H3Event, response: Response): Promise<never>
 }
 
 // better-auth's terse refusals, said so a person knows why and what to do next.
-const CLEAR_MESSAGES: Record<string, string> = {
+export const CLEAR_MESSAGES: Record<string, string> = {
   INVALID_OTP: 'That code is not right. Check the newest email; each code allows 3 tries.',
   OTP_EXPIRED: 'This code has expired: codes work for 5 minutes. Ask for a new one.',
   TOO_MANY_ATTEMPTS: 'Too many wrong tries: this code no longer works. Ask for a new one.',
