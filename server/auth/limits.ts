@@ -1,4 +1,4 @@
-import type { H3Event } from 'h3'
+import { createError, type H3Event, setResponseHeader } from 'h3'
 import mailchecker from 'mailchecker'
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible'
 import type { Limit, Route } from './route-table'
