@@ -33,7 +33,21 @@ const auth = betterAuth({
   baseURL: base,
   secret,
   database: recording(memoryAdapter(tables)),
-  secondaryStorage: { get: key => storage.get(key) ?? null, set: (key, value) => void storage.set(key, value), delete: key => void storage.delete(key) },
+  secondaryStorage: {
+    get: key => storage.get(key) ?? null,
+    set: (key, value) => void storage.set(key, value),
+    delete: key => void storage.delete(key),
+    getAndDelete: (key) => {
+      const value = storage.get(key) ?? null
+      storage.delete(key)
+      return value
+    },
+    increment: (key) => {
+      const next = Number(storage.get(key) ?? 0) + 1
+      storage.set(key, String(next))
+      return next
+    },
+  },
   session: { storeSessionInDatabase: true },
   emailAndPassword: { enabled: true },
   rateLimit: { enabled: true, storage: 'memory', window: 60, max: 1000, customRules: { '/sign-in/email': { window: 60, max: 3 } } },
