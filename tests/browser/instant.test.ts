@@ -1,8 +1,7 @@
 import { setup } from '@nuxt/test-utils/e2e'
 import { describe, expect, inject, it } from 'vitest'
-import { dashboardOfNewUser, deleteSessions, isLogin, password } from '../support/browser'
+import { dashboardOfNewUser, deleteSessions, password, pollUntilSignedOut } from '../support/browser'
 import { chromiumLaunchOptions } from '../support/chromium'
-import { POLL_INTERVAL } from '../support/config'
 import { adminCookie, COOKIE, request, sessionCookie } from '../support/http'
 
 const launch = chromiumLaunchOptions()
@@ -37,9 +36,7 @@ describe.skipIf(!launch)('an open tab learns at once that its session ended', ()
 
     const outcome = await end({ email, tab, tabSessionId, other, userId })
     expect(outcome).toBe(name === 'its row is deleted from the database' ? 'deleted' : 200)
-    // At most one poll interval, on the page's clock.
-    await page.clock.runFor(POLL_INTERVAL * 1000)
-    await page.waitForURL(isLogin('/dashboard'), { timeout: 2000 })
+    await pollUntilSignedOut(page, '/dashboard')
     expect((await request('/api/me', { cookie: tab })).status).toBe(401)
     await page.close()
   })

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { BrowserContextOptions, Page } from 'playwright-core'
 import { createPage } from '@nuxt/test-utils/e2e'
 import { expect } from 'vitest'
+import { POLL_INTERVAL, SESSION_CACHE_TTL } from './config'
 import { clientAddress, database, ONBOARDING } from './http'
 
 export const password = 'correct horse battery'
@@ -57,3 +58,15 @@ export const asNewClient = (options: BrowserContextOptions = {}): BrowserContext
   ...options,
   extraHTTPHeaders: { 'x-forwarded-for': clientAddress(), ...options.extraHTTPHeaders },
 })
+
+/**
+ * Runs the page's clock on one poll interval at a time until it shows /login (for `from`): a
+ * revocation the server hears of is seen at the first poll; a row deleted by SQL on SQLite once the
+ * server's cached copy is over (SESSION_CACHE_TTL, the server's own time), at the poll after that.
+ */
+export async function pollUntilSignedOut(page: Page, from: string) {
+  await expect.poll(async () => {
+    await page.clock.runFor(POLL_INTERVAL * 1000)
+    return isLogin(from)(new URL(page.url()))
+  }, { timeout: (SESSION_CACHE_TTL + POLL_INTERVAL + 1) * 1000, interval: 200 }).toBe(true)
+}
