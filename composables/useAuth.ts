@@ -8,8 +8,8 @@ type SessionState = Awaited<ReturnType<typeof fetchSessionData>>['data']
  * GET /api/session. During SSR it forwards the visitor's cookie, and passes the answer's
  * Set-Cookie (a sliding refresh) on to the page response, so the browser gets it too.
  */
-async function fetchSessionData(event: H3Event | undefined, cookie: string | undefined) {
-  const response = await $fetch.raw('/api/session', { credentials: 'include', headers: cookie ? { cookie } : {} })
+async function fetchSessionData(api: typeof $fetch, event: H3Event | undefined, cookie: string | undefined) {
+  const response = await api.raw('/api/session', { credentials: 'include', headers: cookie ? { cookie } : {} })
   if (event) {
     // The page now carries session data in its payload: no shared cache may keep it.
     setResponseHeader(event, 'cache-control', 'private, no-store')
@@ -54,11 +54,13 @@ export function useAuth(): UseAuth {
   const endReason = useState<SessionEndReason | null>('auth:ended', () => null)
   const event = useRequestEvent()
   const cookie = useRequestHeaders(['cookie']).cookie
+  // $api is read when called: this composable also runs inside plugins/api.ts, before it is provided.
+  const nuxtApp = useNuxtApp()
 
   async function fetchSession() {
     loading.value = true
     try {
-      const answer = await fetchSessionData(event, cookie)
+      const answer = await fetchSessionData(nuxtApp.$api, event, cookie)
       state.value = answer.data
       endReason.value = answer.ended
     }
@@ -70,7 +72,7 @@ export function useAuth(): UseAuth {
 
   async function post(path: string, body: object | undefined, fallback: string): Promise<unknown> {
     try {
-      return await $fetch(path, { method: 'POST', body: body ?? {}, credentials: 'include' })
+      return await nuxtApp.$api(path, { method: 'POST', body: body ?? {}, credentials: 'include' })
     }
     catch (error) {
       throw new Error(errorMessage(error, fallback))

@@ -5,12 +5,13 @@ const OAUTH_ERRORS: Record<string, string> = {
   state_mismatch: 'That sign-in could not be verified (it was started in another browser or took too long). Please try again.',
   please_restart_the_process: 'That sign-in could not be verified (it was started in another browser or took too long). Please try again.',
   DISPOSABLE_EMAIL: 'Addresses from disposable email services cannot be used.',
-  email_doesn_t_match: 'That provider account has a different email address from yours, so it cannot be connected.',
+  email_does_not_match: 'That provider account has a different email address from yours, so it cannot be connected.',
   invalid_redirect: 'That sign-in link pointed away from this site, so it was not followed. Please sign in here.',
 }
 
 /** Sign-in and account linking through the OAuth providers the server offers (and whether it mails codes and links). */
 export function useOAuth() {
+  const api = useApi()
   const { data } = useFetch('/api/providers', { key: 'auth:providers' })
   const providers = computed<OAuthProvider[]>(() => data.value?.data ?? [])
   /** Whether the server can send mail: without it there are no sign-in codes or reset links to offer. */
@@ -21,7 +22,7 @@ export function useOAuth() {
     const path: string = mode === 'sign-in' ? '/api/auth/sign-in/social' : '/api/auth/link-social'
     try {
       const body = { provider: provider.id, callbackURL, errorCallbackURL: errorURL }
-      const { url } = await $fetch<{ url: string }>(path, { method: 'POST', body })
+      const { url } = await api<{ url: string }>(path, { method: 'POST', body })
       window.location.assign(url)
     }
     catch (error) {

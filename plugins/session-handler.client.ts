@@ -6,7 +6,7 @@ const FOCUS_GAP = 5000
  * - one visible tab polls every SESSION_POLL_INTERVAL seconds for all (a Web Lock elects it);
  *   hidden tabs make no requests, and a tab checks at once when it becomes visible, regains
  *   focus or the browser comes back online;
- * - any 401 from our API means the session ended;
+ * - any 401 from our API means the session ended (plugins/api.ts);
  * - signing in or out, or a session found gone, reaches the other tabs through tab-sync.ts.
  * A page that needs a session then goes to the sign-in page with a way back.
  * A network failure signs no one out: only an answer that says "no session" does.
@@ -36,17 +36,6 @@ export default defineNuxtPlugin((nuxtApp) => {
     lastCheck = Date.now()
     if (await ask() && !loggedIn.value) await sessionEnded(endReason.value ?? undefined)
   }
-
-  // 401s from better-auth's own routes mean "wrong password" and the like, not "session gone".
-  globalThis.$fetch = globalThis.$fetch.create({
-    onResponseError({ request, response }) {
-      const path = typeof request === 'string' ? request : request.url
-      // The 401 says why the session ended (it also cleared the cookie, so nobody can ask again).
-      if (response.status === 401 && loggedIn.value && !path.includes('/api/auth/')) {
-        void sessionEnded(SessionEndReasonSchema.safeParse((response._data as { ended?: unknown } | undefined)?.ended).data)
-      }
-    },
-  })
 
   /** Another tab's word is a reason to ask the server, not proof. A hidden tab asks once it is seen. */
   let pending: TabMessage | undefined

@@ -33,6 +33,16 @@ registerEndpoint('/api/auth/sign-in/email', {
   },
 })
 
+// A 401 of our own API (with why the session ended), and one of better-auth's (a wrong password).
+registerEndpoint('/api/probe', (event) => {
+  setResponseStatus(event, 401)
+  return { success: false, message: 'Authentication required', ended: 'revoked' }
+})
+registerEndpoint('/api/auth/probe', (event) => {
+  setResponseStatus(event, 401)
+  return { code: 'INVALID_PASSWORD', message: 'Invalid password' }
+})
+
 /** Two unrelated components that each call useAuth(), as a header and a page would. */
 const Header = defineComponent({
   setup: () => {
@@ -103,5 +113,28 @@ describe('useAuth()', () => {
     // The same call with well-formed input does reach the server (and is refused there).
     await expect(useAuth().signIn({ email: 'grace@example.com', password: 'wrong password' })).rejects.toThrow('Invalid email or password')
     expect(server.signIns).toBe(1)
+  })
+})
+
+describe('$api (plugins/api.ts)', () => {
+  beforeEach(async () => {
+    server = { session: true, ended: null, signOuts: 0, signIns: 0 }
+    await useAuth().fetchSession()
+  })
+
+  it('a 401 from better-auth\'s routes keeps the session; one from our API ends it, with its reason, in every tab', async () => {
+    const heard: unknown[] = []
+    const otherTab = new BroadcastChannel('auth:session')
+    otherTab.onmessage = (event: MessageEvent) => heard.push(event.data)
+    const api = useApi()
+
+    await expect(api('/api/auth/probe')).rejects.toThrow()
+    await flushPromises()
+    expect(useAuth().loggedIn.value).toBe(true)
+
+    await expect(api('/api/probe')).rejects.toThrow()
+    await expect.poll(() => useAuth().loggedIn.value).toBe(false)
+    await expect.poll(() => heard).toEqual([expect.objectContaining({ type: 'signed-out', reason: 'revoked' })])
+    otherTab.close()
   })
 })
