@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url'
 import { browserConfig, BROWSER_DEFAULTS } from './server/platform/env'
 
 export default defineNuxtConfig({
-  modules: ['@nuxt/eslint'],
+  modules: ['@nuxt/eslint', '@vueuse/nuxt'],
   devtools: { enabled: false },
   app: {
     head: {

@@ -54,15 +54,17 @@ export default defineNuxtPlugin((nuxtApp) => {
   }
   onOtherTabs(message => void heard(message))
 
+  // One interval, run only by the tab that holds the poller's Web Lock (VueUse's useIntervalFn).
+  const poller = useIntervalFn(() => void check(), interval, { immediate: false })
   let polling: AbortController | undefined
   function startPolling() {
     if (polling) return
     polling = new AbortController()
     const { signal } = polling
     const poll = () => new Promise<void>((resolve) => {
-      const timer = setInterval(() => void check(), interval)
+      poller.resume()
       signal.addEventListener('abort', () => {
-        clearInterval(timer)
+        poller.pause()
         resolve()
       }, { once: true })
     })
@@ -75,12 +77,14 @@ export default defineNuxtPlugin((nuxtApp) => {
     polling = undefined
   }
 
-  document.addEventListener('visibilitychange', () => {
-    if (document.visibilityState !== 'visible') return stopPolling()
+  // Visibility, focus and the network, through VueUse: a hidden tab stops, a tab seen again checks at once.
+  const visibility = useDocumentVisibility()
+  watch(visibility, (state) => {
+    if (state !== 'visible') return stopPolling()
     void (pending ? heard(pending) : check())
     startPolling()
   })
-  window.addEventListener('focus', () => void check(FOCUS_GAP))
-  window.addEventListener('online', () => void check())
-  if (document.visibilityState === 'visible') startPolling()
+  watch(useWindowFocus(), focused => focused && void check(FOCUS_GAP))
+  watch(useOnline(), online => online && void check())
+  if (visibility.value === 'visible') startPolling()
 })

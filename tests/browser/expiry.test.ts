@@ -163,7 +163,7 @@ describe.skipIf(!launch)('after a forced sign-in, back where the user was', () =
     const other = sessionCookie(await request('/api/auth/sign-in/email', { method: 'POST', body: JSON.stringify({ email, password }) }))!
     expect((await request('/api/sessions/revoke-all', { method: 'POST', cookie: other })).status).toBe(200)
 
-    expect(await page.evaluate(() => $fetch('/api/me').then(() => 200, (e: { status?: number }) => e.status))).toBe(401)
+    expect(await page.evaluate(() => window.useNuxtApp!().$api('/api/me').then(() => 200, (e: { status?: number }) => e.status))).toBe(401)
     await page.waitForURL(u => isLogin('/dashboard')(u) && u.searchParams.get('reason') === 'signed-out')
     await expect.poll(() => page.getByTestId('login-notice').textContent()).toMatch(/signed out in another tab or on another device/i)
     await context.close()

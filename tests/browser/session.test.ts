@@ -82,10 +82,10 @@ describe.skipIf(!launch)('in Chromium', () => {
     })
     afterAll(() => server?.stop())
 
-    it('any $fetch that gets a 401 signs the browser out and goes to /login', async () => {
+    it('any call to our API that gets a 401 signs the browser out and goes to /login', async () => {
       const { page, email } = await dashboardOfNewUser(server.url)
       await deleteSessions(server.databaseUrl, email)
-      const status = await page.evaluate(() => $fetch('/api/me').then(() => 200, (e: { status?: number }) => e.status))
+      const status = await page.evaluate(() => window.useNuxtApp!().$api('/api/me').then(() => 200, (e: { status?: number }) => e.status))
       expect(status).toBe(401)
       await page.waitForURL(isLogin('/dashboard'), { timeout: 5000 })
       await page.close()

@@ -47,6 +47,22 @@ function setVisibility(page: Page, state: 'hidden' | 'visible') {
   }, state)
 }
 
+/** The browser loses its network and gets it back (navigator.onLine and its events, as a real one). */
+async function backOnline(context: BrowserContext) {
+  await context.setOffline(true)
+  await context.setOffline(false)
+}
+
+/** The window loses focus and gets it back, as switching to another window and back does. */
+function refocus(page: Page, times = 1) {
+  return page.evaluate((times) => {
+    for (let i = 0; i < times; i++) {
+      window.dispatchEvent(new Event('blur'))
+      window.dispatchEvent(new Event('focus'))
+    }
+  }, times)
+}
+
 /** Records which tab sent each session check, in order. */
 function recordChecks(tabs: Record<string, Page>) {
   const log: string[] = []
@@ -78,7 +94,7 @@ describe.skipIf(!launch)('every tab of a browser in step', () => {
     it('a tab that finds its session revoked tells the others, which go to /login within a second', async () => {
       const { a, b, email, context } = await twoSignedInTabs(server.url, '/account/sessions')
       await deleteSessions(server.databaseUrl, email)
-      expect(await a.evaluate(() => $fetch('/api/me').then(() => 200, (e: { status?: number }) => e.status))).toBe(401)
+      expect(await a.evaluate(() => window.useNuxtApp!().$api('/api/me').then(() => 200, (e: { status?: number }) => e.status))).toBe(401)
       await a.waitForURL(isLogin('/account/sessions'), { timeout: IN_STEP })
       await b.waitForURL(isLogin('/account/sessions'), { timeout: IN_STEP })
       await context.close()
@@ -138,22 +154,20 @@ describe.skipIf(!launch)('every tab of a browser in step', () => {
       await check
 
       check = asked()
-      await a.evaluate(() => window.dispatchEvent(new Event('online')))
+      await backOnline(context)
       await check
       expect(checks).toHaveLength(2)
 
       // Focus right after a check is not worth a request (the `online` after it always is, and shows they were skipped).
       check = asked()
-      await a.evaluate(() => {
-        for (let i = 0; i < 5; i++) window.dispatchEvent(new Event('focus'))
-        window.dispatchEvent(new Event('online'))
-      })
+      await refocus(a, 5)
+      await backOnline(context)
       await check
       expect(checks).toHaveLength(3)
 
       await context.clock.fastForward(6000)
       check = asked()
-      await a.evaluate(() => window.dispatchEvent(new Event('focus')))
+      await refocus(a)
       await check
       expect(checks).toHaveLength(4)
       await context.close()
@@ -163,17 +177,17 @@ describe.skipIf(!launch)('every tab of a browser in step', () => {
       const { a, email, context } = await twoSignedInTabs(server.url)
       await a.route('**/api/session', route => route.abort('internetdisconnected'))
       const failed = a.waitForEvent('requestfailed', r => new URL(r.url()).pathname === '/api/session')
-      await a.evaluate(() => window.dispatchEvent(new Event('online')))
+      await backOnline(context)
       await failed
       await a.unroute('**/api/session')
 
       const answered = a.waitForResponse(r => new URL(r.url()).pathname === '/api/session')
-      await a.evaluate(() => window.dispatchEvent(new Event('online')))
+      await backOnline(context)
       expect((await (await answered).json()).data.user.email).toBe(email)
       expect(new URL(a.url()).pathname).toBe('/dashboard')
 
       await deleteSessions(server.databaseUrl, email)
-      await a.evaluate(() => window.dispatchEvent(new Event('online')))
+      await backOnline(context)
       await a.waitForURL(isLogin('/dashboard'), { timeout: IN_STEP })
       await context.close()
     })
