@@ -1,5 +1,5 @@
 import { whySessionEnded } from '../sessions/end'
-import { sessionEndsAt } from '../sessions/policy'
+import { sessionEndsAt } from '../sessions/lifetime'
 
 /**
  * The browser's session (its `expiresAt` is when it really ends), or null; then `ended` says why,

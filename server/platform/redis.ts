@@ -70,7 +70,7 @@ export function useRedis(): Redis | undefined {
  * a copy that may have missed its deletion (Redis unreachable, restarted with old data, an
  * instance killed with deletes pending) is never read again once the fault heals: the session
  * is looked up in the database, the truth, and its copy written again. Every instance learns
- * the epoch from EPOCH_CHANNEL (server/plugins/revocation.ts), in the order Redis published it,
+ * the epoch from EPOCH_CHANNEL (server/plugins/revocation-listener.ts), in the order Redis published it,
  * and trusts no copy while it does not know it (starting, or a connection down).
  */
 export const EPOCH_KEY = 'sessionkit:epoch'

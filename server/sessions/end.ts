@@ -6,7 +6,7 @@ import { useDb } from '../platform/db'
 import { digest, safeEqual } from '../platform/digest'
 import { useEnv } from '../platform/env'
 import { readSignedCookie } from './cache'
-import { pastMaxAge } from './policy'
+import { pastMaxAge } from './lifetime'
 
 /** A session row as it was just before it was deleted. */
 export interface EndedSession { id: string, token: string, expiresAt: Date | string, createdAt: Date | string }

@@ -3,7 +3,7 @@ import type { AuthSession } from '../auth/instance'
 import { useEnv } from '../platform/env'
 import { whySessionEnded } from './end'
 import { getAuthSession } from './lookup'
-import { isFresh } from './policy'
+import { isFresh } from './lifetime'
 
 /**
  * The session of this request; throws 401 "Authentication required" without one, with `ended`

@@ -3,11 +3,11 @@ import { authHeaders, type AuthSession, useServerAuth } from '../auth/instance'
 import { useEnv } from '../platform/env'
 import { refreshStaleCopy } from '../platform/redis'
 import { readSignedCookie, useSessionCache } from './cache'
-import { cacheableUntil, isBanned, pastMaxAge } from './policy'
+import { cacheableUntil, isBanned, pastMaxAge } from './lifetime'
 
 /**
  * The session of this request, or null; kept on the event. A valid session is answered from the
- * in-process cache (session-cache.ts) when its cookie matches; better-auth and the database see
+ * in-process cache (cache.ts) when its cookie matches; better-auth and the database see
  * the request on a miss or when the session is due for its sliding refresh, and their Set-Cookie
  * (refresh, or clearing a dead cookie) is forwarded. A session past SESSION_MAX_AGE is signed out
  * (row deleted, cookie cleared) and counts as none.

@@ -44,7 +44,7 @@ function valuesOf(where: Where, field: string): string[] | undefined {
  * better-auth's database adapter, evicting from the session cache whenever it deletes or changes
  * a session or a user: every way better-auth ends a session goes through here (sign-out,
  * revocations, bans, password changes and resets, account deletion, expiry). Deleted sessions
- * also leave a note of why they ended (session-end.ts).
+ * also leave a note of why they ended (end.ts).
  */
 export function withRevocation(factory: AdapterFactory): AdapterFactory {
   return options => wrap(factory(options), announce)
@@ -77,7 +77,7 @@ function wrap(adapter: Adapter, after: (aftermath: Aftermath) => Promise<void>):
   }
   const evicting = <A extends { model: string, where: Where }, R>(write: (args: A) => Promise<R>, deletes = false) => async (args: A): Promise<R> => {
     const eviction = await affected(args.model, args.where)
-    // Why each session ends is judged now, in the request that ends it (see session-end.ts).
+    // Why each session ends is judged now, in the request that ends it (see end.ts).
     const ended = deletes && args.model === 'session'
       ? endings(await adapter.findMany<EndedSession>({ model: 'session', where: args.where, select: ['id', 'token', 'expiresAt', 'createdAt'], limit: 100_000 }))
       : undefined

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { isFresh, pastMaxAge } from '../../server/sessions/policy'
+import { isFresh, pastMaxAge } from '../../server/sessions/lifetime'
 
 const DAY = 86400
 afterEach(() => vi.useRealTimers())

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { readSignedCookie, SessionCache } from '../../server/sessions/cache'
-import { cacheableUntil } from '../../server/sessions/policy'
+import { cacheableUntil } from '../../server/sessions/lifetime'
 
 const HOUR = 3600_000
 
