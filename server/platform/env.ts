@@ -17,7 +17,7 @@ export const BROWSER_DEFAULTS = { SESSION_POLL_INTERVAL: 300, SESSION_WARN_BEFOR
 
 /**
  * The browser's runtime config (`useRuntimeConfig().public`) from these settings. At start-up the
- * server sets it from the validated configuration (server/plugins/validate-env.ts).
+ * server sets it from the validated configuration (server/plugins/0.validate-env.ts).
  */
 export function browserConfig(env: typeof BROWSER_DEFAULTS) {
   return { sessionPollInterval: env.SESSION_POLL_INTERVAL, sessionWarnBefore: env.SESSION_WARN_BEFORE }

@@ -49,7 +49,7 @@ export function useMailer(): Mailer {
     }
   }
   else {
-    // Said once at start-up (server/plugins/validate-env.ts). Nothing of a message reaches the log: a
+    // Said once at start-up (server/plugins/0.validate-env.ts). Nothing of a message reaches the log: a
     // subject may hold a sign-in code, a body a link.
     mailer = { send: async () => {} }
   }

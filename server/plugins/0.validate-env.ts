@@ -1,3 +1,4 @@
+// First of the plugins (0.): the others read the configuration as they start.
 // Validate configuration before the first request: a bad value stops the server with one line per variable.
 import { browserConfig, ConfigError } from '../platform/env'
 import { mailAvailable } from '../platform/mailer'
