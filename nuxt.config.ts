@@ -15,7 +15,7 @@ export default defineNuxtConfig({
   runtimeConfig: {
     public: {
       // SESSION_POLL_INTERVAL and SESSION_WARN_BEFORE: the defaults here, the validated values at
-      // run time (server/plugins/env.ts).
+      // run time (server/plugins/0.validate-env.ts).
       ...browserConfig(BROWSER_DEFAULTS),
     },
   },

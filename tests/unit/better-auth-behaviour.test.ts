@@ -86,7 +86,7 @@ describe('better-auth behaviour the app relies on', () => {
     expect(decodeURIComponent(first.response.headers.get('set-auth-token')!)).toBe(`${signed!.token}.${signed!.signature}`)
   })
 
-  it('with secondaryStorage, each session is kept under its token and listed under active-sessions-<userId> (plugins/revocation-listener.ts dropUserSessionCopies)', () => {
+  it('with secondaryStorage, each session is kept under its token and listed under active-sessions-<userId> (server/plugins/revocation-listener.ts dropUserSessionCopies)', () => {
     const { token } = readSignedCookie(new Headers({ cookie: first.cookie }))!
     expect(storage.has(token)).toBe(true)
     const list = JSON.parse(storage.get(`active-sessions-${first.userId}`)!) as { token: string }[]
