@@ -211,8 +211,7 @@ export async function updateUser(id: string, data: Record<string, unknown>) {
 /** ADMIN_EMAILS takes effect once the address is confirmed: its owner becomes an administrator then. */
 async function promoteVerifiedAdmin(user: { id: string, email: string, emailVerified: boolean, role?: string | null }) {
   if (!user.emailVerified || user.role === 'admin' || !isAdminEmail(user.email)) return
-  const { internalAdapter } = await useServerAuth().$context
-  await internalAdapter.updateUser(user.id, { role: 'admin' })
+  await updateUser(user.id, { role: 'admin' })
   await recordAudit({ type: 'role_changed', userId: user.id, email: user.email, detail: { role: 'admin', by: 'ADMIN_EMAILS' } })
 }
 

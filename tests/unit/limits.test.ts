@@ -70,6 +70,8 @@ describe('per-account limits', () => {
     expect(await refused(attempt(401))).toBe('let through')
   })
 
+  // The other tests run with limits on, as production has them. This one checks the switch an
+  // operator can turn (README: for a load test from one address): it must never lift a product rule.
   it('RATE_LIMIT=false turns abuse limits off, not product rules marked always', async () => {
     env.RATE_LIMIT = false
     try {
