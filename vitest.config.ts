@@ -26,6 +26,7 @@ export default defineConfig({
           name: 'nuxt',
           include: ['tests/nuxt/**/*.test.ts'],
           environment: 'nuxt',
+          setupFiles: ['tests/support/nuxt-fetch.ts'],
           environmentOptions: { nuxt: { domEnvironment: 'happy-dom' } },
         },
       }),

@@ -1,5 +1,6 @@
 import { appendResponseHeader, type H3Event, setResponseHeader } from 'h3'
 import type { ComputedRef, Ref } from 'vue'
+import type { AuthClient } from '../plugins/auth-client'
 import type { SignInCodeInput, SignInInput, SignUpInput, TwoFactorCodeInput } from '#shared/utils/auth-forms'
 
 type SessionState = Awaited<ReturnType<typeof fetchSessionData>>['data']
@@ -70,13 +71,19 @@ export function useAuth(): UseAuth {
     return state.value
   }
 
-  async function post(path: string, body: object | undefined, fallback: string): Promise<unknown> {
+  /** Runs a better-auth action through its client (read when called: plugins/api.ts uses this composable first); failures become an Error with a readable message. */
+  async function authAction<T>(action: (client: AuthClient) => Promise<T>, fallback: string): Promise<T> {
     try {
-      return await nuxtApp.$api(path, { method: 'POST', body: body ?? {}, credentials: 'include' })
+      return await action(nuxtApp.$authClient)
     }
     catch (error) {
       throw new Error(errorMessage(error, fallback))
     }
+  }
+
+  async function signedIn() {
+    await fetchSession()
+    tellOtherTabs({ type: 'signed-in' })
   }
 
   return {
@@ -88,40 +95,37 @@ export function useAuth(): UseAuth {
     fetchSession,
     refreshSession: fetchSession,
     async signIn(input) {
-      const answer = await post('/api/auth/sign-in/email', SignInSchema.parse(input), 'Sign-in failed. Please try again.')
-      if ((answer as { twoFactorRedirect?: boolean } | undefined)?.twoFactorRedirect) return 'two-factor'
-      await fetchSession()
-      tellOtherTabs({ type: 'signed-in' })
+      const answer = await authAction(client => client.signIn.email(SignInSchema.parse(input)), 'Sign-in failed. Please try again.')
+      if ('twoFactorRedirect' in answer && answer.twoFactorRedirect) return 'two-factor'
+      await signedIn()
       return 'signed-in'
     },
     async verifyTwoFactor(input) {
       const { code, backup, trustDevice } = TwoFactorCodeSchema.parse(input)
-      await post(`/api/auth/two-factor/${backup ? 'verify-backup-code' : 'verify-totp'}`, { code, trustDevice }, 'Verification failed. Please try again.')
-      await fetchSession()
-      tellOtherTabs({ type: 'signed-in' })
+      await authAction(client => backup ? client.twoFactor.verifyBackupCode({ code, trustDevice }) : client.twoFactor.verifyTotp({ code, trustDevice }), 'Verification failed. Please try again.')
+      await signedIn()
     },
     async signInWithCode(input) {
-      const answer = await post('/api/auth/sign-in/email-otp', SignInCodeSchema.parse(input), 'Sign-in failed. Please try again.')
-      if ((answer as { twoFactorRedirect?: boolean } | undefined)?.twoFactorRedirect) return 'two-factor'
-      await fetchSession()
-      tellOtherTabs({ type: 'signed-in' })
+      const answer = await authAction(client => client.signIn.emailOtp(SignInCodeSchema.parse(input)), 'Sign-in failed. Please try again.')
+      if ('twoFactorRedirect' in answer && answer.twoFactorRedirect) return 'two-factor'
+      await signedIn()
       return 'signed-in'
     },
     async signUp(input) {
-      await post('/api/auth/sign-up/email', SignUpSchema.parse(input), 'Registration failed. Please try again.')
+      await authAction(client => client.signUp.email(SignUpSchema.parse(input)), 'Registration failed. Please try again.')
       if (!await fetchSession()) return false
       tellOtherTabs({ type: 'signed-in' })
       return true
     },
     async signOut() {
-      await post('/api/auth/sign-out', undefined, 'Sign-out failed. Please try again.')
+      await authAction(client => client.signOut(), 'Sign-out failed. Please try again.')
       state.value = null
       tellOtherTabs({ type: 'signed-out' })
     },
     async clear() {
       state.value = null
       // The session is already gone on the server; this only clears the stale cookie.
-      await post('/api/auth/sign-out', undefined, '').catch(() => {})
+      await authAction(client => client.signOut(), '').catch(() => {})
     },
   }
 }

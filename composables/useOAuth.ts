@@ -11,19 +11,17 @@ const OAUTH_ERRORS: Record<string, string> = {
 
 /** Sign-in and account linking through the OAuth providers the server offers (and whether it mails codes and links). */
 export function useOAuth() {
-  const api = useApi()
+  const client = useAuthClient()
   const { data } = useFetch('/api/providers', { key: 'auth:providers' })
   const providers = computed<OAuthProvider[]>(() => data.value?.data ?? [])
   /** Whether the server can send mail: without it there are no sign-in codes or reset links to offer. */
   const mail = computed(() => data.value?.mail ?? true)
 
-  /** Leaves for the provider; it sends the browser back to `callbackURL` (or to `errorURL?error=`). */
+  /** Leaves for the provider (better-auth's client follows the `url` it answers); it sends the browser back to `callbackURL` (or to `errorURL?error=`). */
   async function start(provider: OAuthProvider, mode: 'sign-in' | 'link', callbackURL: string, errorURL: string) {
-    const path: string = mode === 'sign-in' ? '/api/auth/sign-in/social' : '/api/auth/link-social'
+    const options = { provider: provider.id, callbackURL, errorCallbackURL: errorURL }
     try {
-      const body = { provider: provider.id, callbackURL, errorCallbackURL: errorURL }
-      const { url } = await api<{ url: string }>(path, { method: 'POST', body })
-      window.location.assign(url)
+      await (mode === 'sign-in' ? client.signIn.social(options) : client.linkSocial(options))
     }
     catch (error) {
       throw new Error(errorMessage(error, `Could not reach ${provider.name}. Please try again.`))

@@ -1,5 +1,3 @@
-import type { FetchError } from 'ofetch'
-
 const dateTime = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' })
 
 /** A date as people read it; in UTC so the server and the browser render the same text. */
@@ -7,14 +5,31 @@ export function formatDate(value: string | Date | null | undefined): string {
   return value ? `${dateTime.format(new Date(value))} UTC` : '—'
 }
 
-/** The machine-readable `code` of a failed request to our API (e.g. REAUTH_REQUIRED), if any. */
+/**
+ * The JSON body of a failed request: `$api` (ofetch's FetchError) keeps it in `data`, better-auth's
+ * client (better-fetch's BetterFetchError) in `error`. Undefined for anything else.
+ */
+function failedBody(error: unknown): { code?: unknown, message?: unknown } | undefined {
+  if (!isFailedRequest(error)) return undefined
+  const body: unknown = 'data' in error ? error.data : 'error' in error ? error.error : undefined
+  return body && typeof body === 'object' ? body : undefined
+}
+
+/** Whether `error` is a request that failed (either client), not an error the app threw itself. */
+function isFailedRequest(error: unknown): error is Error & { status?: number } {
+  return error instanceof Error && (error.name === 'FetchError' || typeof (error as { status?: unknown }).status === 'number')
+}
+
+/** The machine-readable `code` of a failed request (e.g. REAUTH_REQUIRED), if any. */
 export function errorCode(error: unknown): string | undefined {
-  return (error as FetchError<{ code?: string }> | undefined)?.data?.code
+  const code = failedBody(error)?.code
+  return typeof code === 'string' ? code : undefined
 }
 
 /** The message of a failed request (`{ message }` from our API and better-auth alike), or `fallback`. */
 export function errorMessage(error: unknown, fallback: string): string {
-  return (error as FetchError<{ message?: string }> | undefined)?.data?.message || fallback
+  const message = failedBody(error)?.message
+  return typeof message === 'string' && message ? message : fallback
 }
 
 /**
@@ -22,5 +37,5 @@ export function errorMessage(error: unknown, fallback: string): string {
  * app threw itself, else `fallback` (a request that failed without one, or anything else).
  */
 export function failureMessage(error: unknown, fallback: string): string {
-  return errorMessage(error, '') || (error instanceof Error && error.name !== 'FetchError' && error.message) || fallback
+  return errorMessage(error, '') || (error instanceof Error && !isFailedRequest(error) && error.message) || fallback
 }

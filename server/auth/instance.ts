@@ -20,6 +20,7 @@ import { databaseOutage, databaseProvider, useDb, useKysely } from '../platform/
 import { useEnv } from '../platform/env'
 import { resilientRedisStorage, useRedis } from '../platform/redis'
 import { withRevocation } from '../sessions/revocation'
+import { USER_FIELDS } from '../../shared/utils/user-fields'
 
 const NEW_PASSWORD_PATHS = new Set(['/change-password', '/admin/set-user-password'])
 
@@ -112,11 +113,7 @@ function createAuth() {
     user: {
       deleteUser: { enabled: true },
       // Set by /onboarding only (input: false): a sign-up body cannot skip it.
-      additionalFields: {
-        displayName: { type: 'string', required: false, input: false },
-        timeZone: { type: 'string', required: false, input: false },
-        onboardedAt: { type: 'date', required: false, input: false },
-      },
+      additionalFields: USER_FIELDS,
     },
     // API and mobile clients: sign-in answers `set-auth-token`, sent back as `Authorization: Bearer`.
     // Signed tokens only, so a bearer is exactly the cookie's value, with the same revocation.

@@ -1,6 +1,6 @@
 import { mountSuspended, registerEndpoint } from '@nuxt/test-utils/runtime'
 import { flushPromises } from '@vue/test-utils'
-import { setResponseStatus } from 'h3'
+import { readBody, setResponseStatus } from 'h3'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { defineComponent, h } from 'vue'
 
@@ -9,7 +9,7 @@ const user = {
   displayName: 'Grace H.', timeZone: 'America/New_York', onboardedAt: '2026-01-02T00:00:00.000Z',
   createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z',
 }
-let server: { session: boolean, ended: string | null, signOuts: number, signIns: number } = { session: false, ended: null, signOuts: 0, signIns: 0 }
+let server: { session: boolean, ended: string | null, signOuts: number, signIns: number, twoFactor?: boolean } = { session: false, ended: null, signOuts: 0, signIns: 0 }
 
 registerEndpoint('/api/session', () => ({
   success: true,
@@ -28,8 +28,22 @@ registerEndpoint('/api/auth/sign-in/email', {
   method: 'POST',
   handler: (event) => {
     server.signIns++
+    // The right password of an account with two-factor on: better-auth asks for the second factor.
+    if (server.twoFactor) return { twoFactorRedirect: true, twoFactorMethods: ['totp'] }
     setResponseStatus(event, 401)
     return { code: 'INVALID_EMAIL_OR_PASSWORD', message: 'Invalid email or password' }
+  },
+})
+
+// better-auth refusing an action: it needs a fresh sign-in, or it is refused with a reason.
+registerEndpoint('/api/auth/unlink-account', {
+  method: 'POST',
+  handler: async (event) => {
+    const { accountId } = await readBody<{ accountId: string }>(event)
+    setResponseStatus(event, accountId === 'stale' ? 403 : 400)
+    return accountId === 'stale'
+      ? { code: 'SESSION_NOT_FRESH', message: 'Session is not fresh' }
+      : { code: 'FAILED_TO_UNLINK_LAST_ACCOUNT', message: 'You cannot unlink your last account' }
   },
 })
 
@@ -113,6 +127,34 @@ describe('useAuth()', () => {
     // The same call with well-formed input does reach the server (and is refused there).
     await expect(useAuth().signIn({ email: 'grace@example.com', password: 'wrong password' })).rejects.toThrow('Invalid email or password')
     expect(server.signIns).toBe(1)
+  })
+})
+
+describe('better-auth\'s client (plugins/auth-client.ts)', () => {
+  beforeEach(async () => {
+    server = { session: false, ended: null, signOuts: 0, signIns: 0 }
+    await useAuth().fetchSession()
+  })
+
+  it('signIn of an account with two-factor on answers "two-factor" and is not signed in yet', async () => {
+    server.twoFactor = true
+    await expect(useAuth().signIn({ email: 'grace@example.com', password: 'right password' })).resolves.toBe('two-factor')
+    expect(server.signIns).toBe(1)
+    expect(useAuth().loggedIn.value).toBe(false)
+  })
+
+  it('its refusals reach useAction as $api\'s do: "confirm your password" waits for it, any other shows the server\'s message', async () => {
+    const client = useAuthClient()
+    const stale = useAction()
+    await stale.run('unlink', () => client.unlinkAccount({ accountId: 'stale' }), 'Disconnected.')
+    expect(stale.awaitingReauth.value).toBeTypeOf('function')
+    expect(stale.failure.value).toBe('')
+
+    const refused = useAction()
+    await refused.run('unlink', () => client.unlinkAccount({ accountId: 'last' }), 'Disconnected.')
+    expect(refused.awaitingReauth.value).toBeNull()
+    expect(refused.failure.value).toBe('You cannot unlink your last account')
+    expect(refused.notice.value).toBe('')
   })
 })
 
