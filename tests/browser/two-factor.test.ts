@@ -8,7 +8,7 @@ const launch = chromiumLaunchOptions()
 await setup({ host: inject('baseURL'), browser: !!launch, browserOptions: { type: 'chromium', launch } })
 
 describe.skipIf(!launch)('two-factor sign-in in Chromium', () => {
-  it('enrols on /account/security with a QR code, shows the backup codes once, then asks for a code at sign-in', async () => {
+  it('enrols on /account/security with a QR code, shows the backup codes once, asks for a code at sign-in, and turns off with the password', async () => {
     const base = inject('baseURL')
     const { page, email, errors } = await dashboardOfNewUser(base)
     await page.goto(`${base}/account/security`, { waitUntil: 'hydration' })
@@ -54,6 +54,17 @@ describe.skipIf(!launch)('two-factor sign-in in Chromium', () => {
     await page.getByLabel('Code').fill(totp.generate())
     await page.getByRole('button', { name: 'Verify' }).click()
     await page.waitForURL(u => u.pathname === '/account/security')
+
+    // Turned off with the password: the next sign-in needs the password only.
+    await card.getByLabel('Password').fill(password)
+    await card.getByRole('button', { name: 'Turn off two-factor sign-in' }).click()
+    await expect.poll(() => card.getByRole('status').textContent()).toBe('Two-factor sign-in is off.')
+    await page.getByRole('button', { name: 'Sign out' }).click()
+    await page.waitForURL(u => u.pathname === '/login')
+    await page.getByLabel('Email').fill(email)
+    await page.getByLabel('Password').fill(password)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.waitForURL(u => u.pathname === '/dashboard')
     expect(errors).toEqual([])
     await page.close()
   })
