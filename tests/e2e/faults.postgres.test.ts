@@ -291,36 +291,13 @@ describe('outages answer 503, lose nothing and heal by themselves', () => {
     await postgres.stop()
     postgres.freeze()
     await postgres.start()
-    try {
-      const first = await timedEvents(user.cookie)
-      expect(first.status).toBe(503)
-      expect(first.ms).toBeLessThan(CONNECT_WAIT_BOUND_MS)
-      // Refused at once: the breaker is open, nothing waits on the connection again.
-      const later = await timedEvents(user.cookie)
-      expect(later.status).toBe(503)
-      expect(later.ms).toBeLessThan(AT_ONCE_MS)
-    }
-    finally {
-      postgres.thaw()
-    }
-    await expect.poll(() => request('/api/account/events', { base: a.url, cookie: user.cookie }).then(r => r.status), { timeout: 2000, interval: 50 }).toBe(200)
+    await expectRefusedWhileFrozen(user.cookie, CONNECT_WAIT_BOUND_MS)
   }, 30_000)
 
   it('PostgreSQL frozen (connected, not answering): 503 once a query has waited 3 s, then at once, until it answers', async () => {
     const user = await signUp(a.url)
     postgres.freeze()
-    try {
-      const first = await timedEvents(user.cookie)
-      expect(first.status).toBe(503)
-      expect(first.ms).toBeLessThan(QUERY_WAIT_BOUND_MS)
-      const later = await timedEvents(user.cookie)
-      expect(later.status).toBe(503)
-      expect(later.ms).toBeLessThan(AT_ONCE_MS)
-    }
-    finally {
-      postgres.thaw()
-    }
-    await expect.poll(() => request('/api/account/events', { base: a.url, cookie: user.cookie }).then(r => r.status), { timeout: 2000, interval: 50 }).toBe(200)
+    await expectRefusedWhileFrozen(user.cookie, QUERY_WAIT_BOUND_MS)
   }, 30_000)
 
   it('Redis frozen (connected, not answering): requests go on from the database, only the first waits, one log line each way', async () => {
@@ -357,6 +334,24 @@ async function timedEvents(cookie: string) {
   const begun = performance.now()
   const response = await request('/api/account/events', { base: a.url, cookie })
   return { status: response.status, ms: performance.now() - begun }
+}
+/**
+ * While PostgreSQL does not answer (frozen by the test; thawed here): a 503 within `bound`, then a
+ * 503 at once (the breaker is open, nothing waits on the database again); once it answers, a 200.
+ */
+async function expectRefusedWhileFrozen(cookie: string, bound: number) {
+  try {
+    const first = await timedEvents(cookie)
+    expect(first.status).toBe(503)
+    expect(first.ms).toBeLessThan(bound)
+    const later = await timedEvents(cookie)
+    expect(later.status).toBe(503)
+    expect(later.ms).toBeLessThan(AT_ONCE_MS)
+  }
+  finally {
+    postgres.thaw()
+  }
+  await expect.poll(() => request('/api/account/events', { base: a.url, cookie }).then(r => r.status), { timeout: 2000, interval: 50 }).toBe(200)
 }
 /** Redis's command timeout (500 ms): a request that took this long waited on it. */
 const REDIS_WAIT_MS = 450
