@@ -1,5 +1,7 @@
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3'
 import { betterAuth } from 'better-auth'
+import { createAuthClient } from 'better-auth/client'
+import { twoFactorClient } from 'better-auth/client/plugins'
 import { memoryAdapter } from 'better-auth/adapters/memory'
 import { makeSignature } from 'better-auth/crypto'
 import { admin, bearer, emailOTP, TWO_FACTOR_ERROR_CODES, twoFactor } from 'better-auth/plugins'
@@ -8,6 +10,7 @@ import { currentAuthPath } from '../../server/auth/context'
 import { CLEAR_MESSAGES } from '../../server/auth/handler'
 import { OTHER_FIRST_FACTORS } from '../../server/auth/two-factor'
 import { readSignedCookie } from '../../server/sessions/cache'
+import { errorCode, errorMessage } from '../../utils/format'
 
 // What the app assumes of better-auth's behaviour, each pinned on a real better-auth instance (in
 // memory) so that `npm update better-auth` that changes one fails here, by name. Where the app
@@ -142,6 +145,22 @@ describe('better-auth behaviour the app relies on', () => {
   it('has every error code the app reads or rewords (auth/handler.ts CLEAR_MESSAGES and refuseTooMany, api/sessions/reauthenticate.post.ts)', () => {
     const codes = [...Object.keys(CLEAR_MESSAGES), 'ACCOUNT_TEMPORARILY_LOCKED', 'INVALID_PASSWORD']
     expect(codes.filter(code => !(code in auth.$ERROR_CODES))).toEqual([])
+  })
+
+  it('its client (as plugins/auth-client.ts makes it: throw on) throws the answer\'s status and JSON body, which utils/format.ts reads; a two-factor sign-in resolves with twoFactorRedirect (composables/useAuth.ts)', async () => {
+    const user = await signUp()
+    const client = createAuthClient({
+      baseURL: base,
+      fetchOptions: { throw: true, customFetchImpl: (url, init) => auth.handler(new Request(url, { ...init, headers: { ...Object.fromEntries(new Headers(init?.headers)), 'origin': base, 'x-forwarded-for': '198.51.100.78' } })) },
+      plugins: [twoFactorClient()],
+    })
+    const refused = await client.signIn.email({ email: user.email, password: 'wrong password' }).then(() => undefined, (error: unknown) => error)
+    expect(refused).toMatchObject({ status: 401, error: { code: 'INVALID_EMAIL_OR_PASSWORD' } })
+    expect(errorCode(refused)).toBe('INVALID_EMAIL_OR_PASSWORD')
+    expect(errorMessage(refused, 'fallback')).toBe(auth.$ERROR_CODES.INVALID_EMAIL_OR_PASSWORD.message)
+
+    Object.assign(tables.user!.find(u => u.id === user.userId)!, { twoFactorEnabled: true })
+    expect(await client.signIn.email({ email: user.email, password })).toMatchObject({ twoFactorRedirect: true })
   })
 
   it('routes OAuth callbacks at /callback/:id (auth/two-factor.ts OTHER_FIRST_FACTORS, audit/audit.ts)', () => {
