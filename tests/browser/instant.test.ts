@@ -1,6 +1,6 @@
 import { setup } from '@nuxt/test-utils/e2e'
 import { describe, expect, inject, it } from 'vitest'
-import { dashboardOfNewUser, deleteSessions, password, pollUntilSignedOut } from '../support/browser'
+import { dashboardOfNewUser, deleteSessions, password, pauseClock, signedOutAtNextPoll, untilServerRefuses } from '../support/browser'
 import { chromiumLaunchOptions } from '../support/chromium'
 import { adminCookie, COOKIE, request, sessionCookie } from '../support/http'
 
@@ -25,7 +25,7 @@ const endings: Record<string, (v: Victim) => Promise<number | 'deleted'>> = {
 }
 
 describe.skipIf(!launch)('an open tab learns at once that its session ended', () => {
-  it.each(Object.entries(endings))('%s: the tab reaches /login within one poll interval', async (name, end) => {
+  it.each(Object.entries(endings))('%s: the tab reaches /login at its next poll (a row deleted by SQL on SQLite: once the server refuses it)', async (name, end) => {
     const { page, email } = await dashboardOfNewUser(inject('baseURL'), { clock: true })
     const cookie = (await page.context().cookies()).find(c => c.name === COOKIE)!
     const tab = `${cookie.name}=${cookie.value}`
@@ -34,9 +34,17 @@ describe.skipIf(!launch)('an open tab learns at once that its session ended', ()
     const tabSessionId = sessions.find(s => !s.current)!.id
     const userId = (await (await request('/api/me', { cookie: other })).json()).data.id
 
+    await pauseClock(page)
     const outcome = await end({ email, tab, tabSessionId, other, userId })
-    expect(outcome).toBe(name === 'its row is deleted from the database' ? 'deleted' : 200)
-    await pollUntilSignedOut(page, '/dashboard')
+    if (name === 'its row is deleted from the database') {
+      expect(outcome).toBe('deleted')
+      // SQLite tells no one of a row deleted behind its back: honoured until the cached copy is over.
+      if (inject('databaseUrl').startsWith('file:')) await untilServerRefuses(tab)
+    }
+    else {
+      expect(outcome).toBe(200)
+    }
+    await signedOutAtNextPoll(page, '/dashboard')
     expect((await request('/api/me', { cookie: tab })).status).toBe(401)
     await page.close()
   })

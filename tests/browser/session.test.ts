@@ -1,6 +1,6 @@
 import { createPage, setup, url } from '@nuxt/test-utils/e2e'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { asNewClient, dashboardOfNewUser, deleteSessions, isLogin, newEmail, password, pollUntilSignedOut, watchConsole } from '../support/browser'
+import { asNewClient, dashboardOfNewUser, deleteSessions, isLogin, newEmail, password, pauseClock, signedOutAtNextPoll, untilServerRefuses, watchConsole } from '../support/browser'
 import { chromiumLaunchOptions } from '../support/chromium'
 import { POLL_INTERVAL } from '../support/config'
 import { COOKIE } from '../support/http'
@@ -67,8 +67,11 @@ describe.skipIf(!launch)('in Chromium', () => {
 
   it(`the poller sends the browser to /login at its next check (every ${POLL_INTERVAL} s) once the server no longer has the session`, async () => {
     const { page, email } = await dashboardOfNewUser(inject('baseURL'), { clock: true })
+    await pauseClock(page)
+    const cookie = (await page.context().cookies()).find(c => c.name === COOKIE)!
     await deleteSessions(inject('databaseUrl'), email)
-    await pollUntilSignedOut(page, '/dashboard')
+    await untilServerRefuses(`${cookie.name}=${cookie.value}`)
+    await signedOutAtNextPoll(page, '/dashboard')
     await expect.poll(() => page.getByRole('button', { name: 'Sign in' }).isVisible()).toBe(true)
     await page.close()
   })

@@ -3,7 +3,7 @@ import type { BrowserContextOptions, Page } from 'playwright-core'
 import { createPage } from '@nuxt/test-utils/e2e'
 import { expect } from 'vitest'
 import { POLL_INTERVAL, SESSION_CACHE_TTL } from './config'
-import { clientAddress, database, ONBOARDING } from './http'
+import { clientAddress, database, ONBOARDING, request } from './http'
 
 export const password = 'correct horse battery'
 export const newEmail = () => `browser-${randomUUID()}@example.com`
@@ -60,13 +60,33 @@ export const asNewClient = (options: BrowserContextOptions = {}): BrowserContext
 })
 
 /**
- * Runs the page's clock on one poll interval at a time until it shows /login (for `from`): a
- * revocation the server hears of is seen at the first poll; a row deleted by SQL on SQLite once the
- * server's cached copy is over (SESSION_CACHE_TTL, the server's own time), at the poll after that.
+ * Stops the page's clock (after dashboardOfNewUser's `clock: true`): from now on its timers, the
+ * poller's included, fire only when a test runs the clock on.
  */
-export async function pollUntilSignedOut(page: Page, from: string) {
+export async function pauseClock(page: Page) {
+  await page.clock.pauseAt(await page.evaluate(() => Date.now() + 10))
+}
+
+/**
+ * On a paused page clock: the tab is still on `from`; the clock runs one poll interval on, that
+ * poll's answer says the session is gone, and the tab reaches /login (for `from`) with the page's
+ * time moving in 20 ms steps after it (what the navigation's own timers need, far from a second poll).
+ */
+export async function signedOutAtNextPoll(page: Page, from: string) {
+  expect(new URL(page.url()).pathname).toBe(from)
+  const poll = page.waitForResponse(r => new URL(r.url()).pathname === '/api/session')
+  await page.clock.runFor(POLL_INTERVAL * 1000)
+  expect(await (await poll).json()).toMatchObject({ data: null })
   await expect.poll(async () => {
-    await page.clock.runFor(POLL_INTERVAL * 1000)
+    await page.clock.runFor(20)
     return isLogin(from)(new URL(page.url()))
-  }, { timeout: (SESSION_CACHE_TTL + POLL_INTERVAL + 1) * 1000, interval: 200 }).toBe(true)
+  }, { timeout: 8000, interval: 200 }).toBe(true)
+}
+
+/**
+ * Waits until the server refuses `cookie` (a row deleted by SQL on SQLite is honoured until the
+ * server's cached copy is over, SESSION_CACHE_TTL of its own time): the server's state, asked.
+ */
+export async function untilServerRefuses(cookie: string) {
+  await expect.poll(() => request('/api/me', { cookie }).then(r => r.status), { timeout: (SESSION_CACHE_TTL + 2) * 1000, interval: 100 }).toBe(401)
 }
