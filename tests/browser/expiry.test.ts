@@ -134,7 +134,10 @@ describe.skipIf(!launch)('before the session ends', () => {
     await timePasses(clock, 40, 3490) // 110 s left, last input 40 s ago
     const response = await refreshed
     expect(await response.headerValue('set-cookie')).toContain(`${COOKIE}=`)
+    // Time goes on past where the old expiry would warn (105 s left of it): the page knows the new one.
+    await timePasses(clock, 5, 3495)
     expect(await warning(page).isVisible()).toBe(false)
+    expect(await page.getByTestId('user-email').isVisible()).toBe(true)
     await context.close()
   })
 })

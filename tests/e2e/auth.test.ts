@@ -28,7 +28,7 @@ describe('email and password accounts at better-auth\'s standard paths', () => {
 
     const right = await post('/api/auth/sign-in/email', { email, password })
     expect(right.status).toBe(200)
-    expect(sessionCookie(right)).toBeDefined()
+    expect((await request('/api/me', { cookie: sessionCookie(right) })).status).toBe(200)
     expect(await sessionsOf(email)).toHaveLength(2)
   })
 
@@ -39,7 +39,7 @@ describe('email and password accounts at better-auth\'s standard paths', () => {
     expect((await other.json()).message).toMatch(/already exists/i)
     const again = await post('/api/auth/sign-up/email', { name: 'Test User', email, password })
     expect(again.status).toBe(200)
-    expect(sessionCookie(again)).toBeDefined()
+    expect((await request('/api/me', { cookie: sessionCookie(again) })).status).toBe(200)
     expect((await again.json()).user.email).toBe(email)
     expect(await sessionsOf(email)).toHaveLength(2)
   })
@@ -58,7 +58,7 @@ describe('email and password accounts at better-auth\'s standard paths', () => {
     await database(sql => sql.run('UPDATE "user" SET "createdAt" = ? WHERE "email" = ?', [new Date(Date.now() - 10_000), email]))
     const again = await post('/api/auth/sign-up/email', { name: 'Test User', email, password: 'the retried passphrase' })
     expect(again.status).toBe(200)
-    expect(sessionCookie(again)).toBeDefined()
+    expect((await request('/api/me', { cookie: sessionCookie(again) })).status).toBe(200)
     const signIn = await post('/api/auth/sign-in/email', { email, password: 'the retried passphrase' })
     expect(signIn.status).toBe(200)
     const rows = await userRow()

@@ -221,6 +221,6 @@ describe('EMAIL_VERIFICATION=required', () => {
     expect((await post(strict.url, '/api/account/verify-email', { token })).status).toBe(200)
     const late = await post(strict.url, '/api/auth/sign-in/email', { email, password: 'correct horse battery' })
     expect(late.status).toBe(200)
-    expect(sessionCookie(late)).toBeDefined()
+    expect((await request('/api/me', { cookie: sessionCookie(late), base: strict.url })).status).toBe(200)
   })
 })

@@ -48,9 +48,21 @@ const withRedis = async <T>(use: (redis: Redis) => Promise<T>) => {
   }
 }
 
-/** Seconds left of the cooldown where it is kept: Redis's own time to live, or (in memory) what the answer said. */
-const cooldownLeft = async (email: string, answered: number) =>
-  app.databaseUrl.startsWith('file:') ? answered : withRedis(async redis => await redis.pttl(cooldownKey(email)) / 1000)
+/**
+ * The cooldown lasts a minute where it is kept (the backend is the project's setting, not an
+ * outcome): in memory, by the app's clock (still refused 59 s on); in Redis, by Redis's own clock,
+ * which the test cannot move (its key's time to live).
+ */
+async function expectCooldownOfAMinute(email: string) {
+  if (app.databaseUrl.startsWith('file:')) {
+    app.setClock(59)
+    expect((await askForCode(email)).status).toBe(429)
+    return
+  }
+  const left = await withRedis(async redis => await redis.pttl(cooldownKey(email)) / 1000)
+  expect(left).toBeGreaterThan(50)
+  expect(left).toBeLessThanOrEqual(60)
+}
 
 /** A minute passes: on the app's clock, and (Redis expires by its own clock, which the test cannot move) the key made to expire. */
 async function aMinutePasses(email: string) {
@@ -120,10 +132,7 @@ describe('sign-in by emailed code', () => {
     expect(wait).toBeLessThanOrEqual(60)
     expect(await early.json()).toMatchObject({ code: 'RATE_LIMITED', message: `A code was sent less than a minute ago. You can ask for a new one in ${wait} seconds.` })
 
-    // Where the cooldown is kept, it ends in a minute.
-    const left = await cooldownLeft(email, wait)
-    expect(left).toBeGreaterThan(50)
-    expect(left).toBeLessThanOrEqual(60)
+    await expectCooldownOfAMinute(email)
     await aMinutePasses(email)
     expect((await askForCode(email)).status).toBe(200)
     const second = await code(email, 2)
@@ -138,7 +147,10 @@ describe('sign-in by emailed code', () => {
     const answer = await askForCode(unknown)
     expect(answer.status).toBe(200)
     expect(await answer.json()).toEqual({ success: true })
-    await new Promise(resolve => setTimeout(resolve, 300))
+    // A code asked for a known address afterwards arrives; by then a mail to the unknown one would have too.
+    const known = await signUp(app.url)
+    expect((await askForCode(known.email)).status).toBe(200)
+    await code(known.email)
     expect(codeMails(unknown)).toHaveLength(0)
     expect((await signInWithCode(unknown, '123456')).status).toBe(400)
     expect(await database(sql => sql.all('SELECT "id" FROM "user" WHERE "email" = ?', [unknown]), app.databaseUrl)).toEqual([])

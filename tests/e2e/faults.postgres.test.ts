@@ -206,10 +206,13 @@ describe('outages answer 503, lose nothing and heal by themselves', () => {
       expect(JSON.parse(r.body)).toEqual({ success: false, message: expect.stringMatching(/temporarily unavailable/) })
       expect(r.retryAfter).toBe('5')
     }
-    // Recovery: the first sign-up that succeeds after the database is back, within 2 s; none refused 5 s on.
+    // Recovery: the first sign-up that succeeds after the database is back, within 2 s; none refused after it
+    // (the writers go on for 5 s after the database is back, so that is seconds of sign-ups).
     const firstGood = results.find(r => r.at > backAt && r.status === 200)
     expect(firstGood!.at - backAt).toBeLessThan(2000)
-    expect(results.filter(r => r.at > backAt + 5000 && r.status !== 200)).toEqual([])
+    const afterRecovery = results.filter(r => r.at > firstGood!.at)
+    expect(afterRecovery.length).toBeGreaterThan(20)
+    expect(afterRecovery.filter(r => r.status !== 200)).toEqual([])
     expect(results.filter(r => r.status === 200 && r.at > crashedAt + 100 && r.at < backAt)).toEqual([])
     // Every acknowledged sign-up has its user, its password and its session; nothing refused left a user behind.
     const acknowledged = results.filter(r => r.status === 200).map(r => r.email)

@@ -52,8 +52,9 @@ describe('why a session ended, told to the browser that held it', () => {
     const token = tab.slice(COOKIE.length + 1).split('.')[0]
     expect(await answer()).toEqual({ success: true, data: null, ended: null })
     expect((await answer(`${COOKIE}=${token}.${'A'.repeat(43)}=`)).ended).toBeNull()
-    const live = await answer((await signUp()).cookie)
+    const signedUp = await signUp()
+    const live = await answer(signedUp.cookie)
     expect(live.ended).toBeNull()
-    expect(live.data.user).toBeTruthy()
+    expect(live.data.user.email).toBe(signedUp.email)
   })
 })
