@@ -36,6 +36,15 @@ export function sendExistingAccountMail(user: { email: string }) {
   }, 'existing-account notice')
 }
 
+/** Sent instead of a sign-in code to an address never confirmed (see mailSignInCode in instance.ts). */
+export function sendCodeNeedsConfirmedAddressMail(email: string) {
+  sendInBackground({
+    to: email,
+    subject: 'Confirm your address to sign in with a code',
+    text: `Someone asked for a sign-in code for this address. Codes work once the address is confirmed, and it is not yet.\n\nConfirm it with the link we sent when the account was made. For a new link, sign in with your password: ${useEnv().BETTER_AUTH_URL}/login\nForgot your password? Reset it: ${useEnv().BETTER_AUTH_URL}/forgot-password\n\nIf it was not you, there is nothing to do.`,
+  }, 'sign-in code refused')
+}
+
 /** The one-time sign-in code mail. */
 export function sendSignInCodeMail(email: string, code: string) {
   sendInBackground({

@@ -76,8 +76,10 @@ export const SIGN_UP_SETTLE_MS = 5_000
  * - cut off between its user and its password (better-auth writes them one after the other), the
  *   account is one nobody can sign in to: once SIGN_UP_SETTLE_MS old (a sign-up still running
  *   writes its password within milliseconds), it goes, in one statement that keeps it if it has
- *   a password or a session by then, and the sign-up runs again. (Every way this app makes a
- *   user gives it a password or a session at once: no admin-created users, no sign-up by code.);
+ *   a password or a session by then, or was ever confirmed or onboarded (an account that lost its
+ *   password later, to better-auth's emailed-code sign-in of an unconfirmed address, is not a
+ *   cut-off sign-up), and the sign-up runs again. (Every way this app makes a user gives it a
+ *   password or a session at once: no admin-created users, no sign-up by code.);
  * - committed whole just as the database went away, it is answered as a sign-in with the same
  *   password would be: the password is checked (a wrong one gets the original "already exists"),
  *   under sign-in's per-account limit, and two-factor is asked for if on.
@@ -91,7 +93,7 @@ async function signUpRetried(event: H3Event, response: Response): Promise<Respon
   const age = Date.now() - user.createdAt.getTime()
   if (age > SIGN_UP_RETRY_MS) return response
   // Not while a sign-up for it may still be running (its password is written milliseconds after its user).
-  const { count: halfWritten } = age > SIGN_UP_SETTLE_MS ? await useDb().user.deleteMany({ where: { id: user.id, accounts: { none: {} }, sessions: { none: {} } } }) : { count: 0 }
+  const { count: halfWritten } = age > SIGN_UP_SETTLE_MS ? await useDb().user.deleteMany({ where: { id: user.id, emailVerified: false, onboardedAt: null, accounts: { none: {} }, sessions: { none: {} } } }) : { count: 0 }
   if (halfWritten) return await authAgain(event, '/api/auth/sign-up/email', body)
   await applyLimits(event, { ...SIGN_IN_ROUTE, limits: SIGN_IN_ROUTE.limits?.filter(limit => limit.per === 'email') }, { email: body.email })
   const signIn = await authAgain(event, '/api/auth/sign-in/email', { email: body.email, password: body.password })

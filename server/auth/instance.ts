@@ -8,7 +8,7 @@ import { cachedSigningKeys, setJwtHeader } from './jwt-keys'
 import { PASSWORD_LIMIT } from './route-table'
 import { databaseUnreachable, rootMessage } from '../platform/outage'
 import { auditAccountLinked, auditAfterHook, auditBeforeHook, auditEmailVerified, auditOAuthSignUp, recordAudit } from '../audit/audit'
-import { EMAIL_LINK_LIFETIME, sendExistingAccountMail, sendResetMail, sendSignInCodeMail, sendVerificationMail, SIGN_IN_CODE_LIFETIME } from './account-mail'
+import { EMAIL_LINK_LIFETIME, sendCodeNeedsConfirmedAddressMail, sendExistingAccountMail, sendResetMail, sendSignInCodeMail, sendVerificationMail, SIGN_IN_CODE_LIFETIME } from './account-mail'
 import { isAdminEmail } from './admin-emails'
 import { clearLimit, DISPOSABLE_EMAIL_MESSAGE, isDisposableEmail } from './limits'
 import { oidcConfig } from './oauth'
@@ -136,7 +136,7 @@ function createAuth() {
         storeOTP: 'hashed',
         disableSignUp: true,
         sendVerificationOTP: async ({ email, otp, type }) => {
-          if (type === 'sign-in') sendSignInCodeMail(email, otp)
+          if (type === 'sign-in') await mailSignInCode(email, otp)
         },
       }),
       admin({
@@ -225,6 +225,22 @@ async function forgetResetLinks(userId: string) {
  * After a sign-in code request for an address with no account: store a code as better-auth does
  * for a real one (and mail it to nobody), so wrong tries, lockout and expiry answer the same.
  */
+/**
+ * Mails a sign-in code to accounts it may sign in, and only those (the code stays stored either
+ * way, so wrong guesses are answered alike):
+ * - a suspended account gets none (its sign-in is refused anyway);
+ * - an address never confirmed gets a mail saying codes work once it is: better-auth's code
+ *   sign-in of an unconfirmed address removes its password and ends its sessions (taking them
+ *   for a squatter's), which would leave its owner locked out of two-factor and password changes.
+ */
+async function mailSignInCode(email: string, code: string) {
+  const { internalAdapter } = await useServerAuth().$context
+  const found = await internalAdapter.findUserByEmail(email.toLowerCase())
+  if (!found || (found.user as { banned?: boolean | null }).banned) return
+  if (!found.user.emailVerified) return sendCodeNeedsConfirmedAddressMail(email)
+  sendSignInCodeMail(email, code)
+}
+
 async function storeUnmailedCode(email: unknown) {
   if (typeof email !== 'string') return
   const { internalAdapter } = await useServerAuth().$context

@@ -2,7 +2,7 @@ import { createPage, setup } from '@nuxt/test-utils/e2e'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { asNewClient, dashboardOfNewUser, watchConsole } from '../support/browser'
 import { chromiumLaunchOptions } from '../support/chromium'
-import { signUp } from '../support/http'
+import { confirmAddress, signUp } from '../support/http'
 import { startServer, type TestServer } from '../support/server'
 import { startMailbox, type TestMailbox } from '../support/smtp'
 
@@ -78,6 +78,7 @@ describe.skipIf(!launch)('emailed links in Chromium', () => {
 
   it('sign-in by emailed code: the page sends a code, counts down to the next one, explains a wrong code, and signs in with the right one', async () => {
     const { email } = await signUp(server.url)
+    await confirmAddress(email, server.databaseUrl)
     const page = await createPage(undefined, asNewClient())
     const errors = watchConsole(page)
     await page.goto(`${server.url}/login?redirect=%2Faccount%2Fsessions`, { waitUntil: 'hydration' })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { SESSION_EXPIRES_IN } from '../support/config'
-import { COOKIE, database, request, sessionCookie, sessionsOf, signUp } from '../support/http'
+import { confirmAddress, COOKIE, database, request, sessionCookie, sessionsOf, signUp } from '../support/http'
 
 const post = (path: string, body: object, cookie?: string) =>
   request(path, { method: 'POST', body: JSON.stringify(body), cookie })
@@ -64,6 +64,22 @@ describe('email and password accounts at better-auth\'s standard paths', () => {
     const rows = await userRow()
     expect(rows).toHaveLength(1)
     expect(rows[0]!.id).not.toBe(original!.id)
+  })
+
+  it('a sign-up for an address whose account is confirmed and onboarded but has no password or session (better-auth\'s code sign-in of an unconfirmed address leaves that) is still taken', async () => {
+    const { email } = await signUp()
+    await confirmAddress(email)
+    await database(async (sql) => {
+      await sql.run('DELETE FROM "session" WHERE "userId" = (SELECT "id" FROM "user" WHERE "email" = ?)', [email])
+      await sql.run('DELETE FROM "account" WHERE "userId" = (SELECT "id" FROM "user" WHERE "email" = ?)', [email])
+      await sql.run('UPDATE "user" SET "createdAt" = ? WHERE "email" = ?', [new Date(Date.now() - 10_000), email])
+    })
+    const userRow = () => database(sql => sql.all<{ id: string }>('SELECT "id" FROM "user" WHERE "email" = ?', [email]))
+    const [original] = await userRow()
+    const again = await post('/api/auth/sign-up/email', { name: 'Someone Else', email, password: 'someone else entirely' })
+    expect(again.status).toBe(422)
+    expect(sessionCookie(again)).toBeUndefined()
+    expect(await userRow()).toEqual([original])
   })
 
   it('a sign-up for an address whose account was used since (a session, no password) is still taken', async () => {

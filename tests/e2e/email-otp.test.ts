@@ -3,7 +3,7 @@ import * as OTPAuth from 'otpauth'
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { REDIS_URL } from '../support/db'
-import { database, request, sessionCookie, signUp } from '../support/http'
+import { confirmAddress, database, request, sessionCookie, signUp } from '../support/http'
 import { type ClockServer, startClockServer } from '../support/server'
 import { startMailbox, type TestMailbox } from '../support/smtp'
 
@@ -23,6 +23,13 @@ const post = (path: string, body: object) => request(path, { base: app.url, meth
 const askForCode = (email: string) => post('/api/auth/email-otp/send-verification-otp', { email, type: 'sign-in' })
 const signInWithCode = (email: string, otp: string) => post('/api/auth/sign-in/email-otp', { email, otp })
 const codeMails = (email: string) => mailbox.to(email).filter(m => m.subject?.endsWith('is your sign-in code'))
+
+/** A new user whose address is confirmed: sign-in codes are mailed to confirmed addresses only. */
+async function confirmedUser() {
+  const user = await signUp(app.url)
+  await confirmAddress(user.email, app.databaseUrl)
+  return user
+}
 
 /** The newest code mailed to `email` (waits up to 5 s for mail number `count`). */
 async function code(email: string, count = 1) {
@@ -78,7 +85,7 @@ const wrongCode = (right: string) => String((Number(right) + 1) % 1_000_000).pad
 
 describe('sign-in by emailed code', () => {
   it('a 6-digit code by mail signs in once; the server keeps only its hash', async () => {
-    const { email } = await signUp(app.url)
+    const { email } = await confirmedUser()
     expect((await askForCode(email)).status).toBe(200)
     const otp = await code(email)
     expect(otp).toMatch(/^\d{6}$/)
@@ -97,7 +104,7 @@ describe('sign-in by emailed code', () => {
   })
 
   it('a code expires after 5 minutes, with a message that says so', async () => {
-    const { email } = await signUp(app.url)
+    const { email } = await confirmedUser()
     await askForCode(email)
     const otp = await code(email)
     app.setClock(301)
@@ -107,7 +114,7 @@ describe('sign-in by emailed code', () => {
   })
 
   it('3 wrong tries use a code up: even the right code is refused after them, and the refusal says to ask for a new one', async () => {
-    const { email } = await signUp(app.url)
+    const { email } = await confirmedUser()
     await askForCode(email)
     const otp = await code(email)
     for (let i = 0; i < 3; i++) {
@@ -122,7 +129,7 @@ describe('sign-in by emailed code', () => {
   })
 
   it('a new code can be asked for only after 60 s; the refusal says how long to wait, and the new code replaces the old', async () => {
-    const { email } = await signUp(app.url)
+    const { email } = await confirmedUser()
     expect((await askForCode(email)).status).toBe(200)
     const first = await code(email)
     const early = await askForCode(email)
@@ -148,18 +155,44 @@ describe('sign-in by emailed code', () => {
     expect(answer.status).toBe(200)
     expect(await answer.json()).toEqual({ success: true })
     // A code asked for a known address afterwards arrives; by then a mail to the unknown one would have too.
-    const known = await signUp(app.url)
+    const known = await confirmedUser()
     expect((await askForCode(known.email)).status).toBe(200)
     await code(known.email)
     expect(codeMails(unknown)).toHaveLength(0)
     expect((await signInWithCode(unknown, '123456')).status).toBe(400)
     expect(await database(sql => sql.all('SELECT "id" FROM "user" WHERE "email" = ?', [unknown]), app.databaseUrl)).toEqual([])
   })
+
+  it('an address never confirmed gets no code but a mail saying codes work once it is; its password and sessions stay', async () => {
+    const { email, cookie } = await signUp(app.url)
+    const answer = await askForCode(email)
+    expect(answer.status).toBe(200)
+    expect(await answer.json()).toEqual({ success: true })
+    await expect.poll(() => mailbox.to(email, 'Confirm your address to sign in with a code').length, { timeout: 5000 }).toBe(1)
+    expect(codeMails(email)).toHaveLength(0)
+    // A code was stored all the same (nobody knows it): wrong guesses are answered as for anyone.
+    const guesses = []
+    for (let i = 0; i < 4; i++) guesses.push((await signInWithCode(email, '000000')).status)
+    expect(guesses).toEqual([400, 400, 400, 403])
+    expect((await request('/api/me', { base: app.url, cookie })).status).toBe(200)
+    expect((await post('/api/auth/sign-in/email', { email, password: 'correct horse battery' })).status).toBe(200)
+  })
+
+  it('a suspended account gets no code', async () => {
+    const { email } = await confirmedUser()
+    await database(sql => sql.run('UPDATE "user" SET "banned" = ? WHERE "email" = ?', [true, email]), app.databaseUrl)
+    expect((await askForCode(email)).status).toBe(200)
+    // A later code to another address arrives; by then one to this address would have too.
+    const other = await confirmedUser()
+    expect((await askForCode(other.email)).status).toBe(200)
+    await code(other.email)
+    expect(mailbox.to(email).filter(m => m.subject !== 'Confirm your email address')).toEqual([])
+  })
 })
 
 describe('an emailed code is a first factor like the password', () => {
   it('a user with two-factor on who signs in by code is asked for the app\'s code, and has no session until then', async () => {
-    const user = await signUp(app.url)
+    const user = await confirmedUser()
     const auth = (path: string, body: object, cookie?: string) => request(path, { base: app.url, method: 'POST', cookie, body: JSON.stringify(body) })
     const enable = await auth('/api/auth/two-factor/enable', { password: user.password }, user.cookie)
     const totp = OTPAuth.URI.parse((await enable.json()).totpURI) as OTPAuth.TOTP
@@ -178,7 +211,7 @@ describe('an emailed code is a first factor like the password', () => {
   })
 
   it('the code never reaches the server\'s log', async () => {
-    const { email } = await signUp(app.url)
+    const { email } = await confirmedUser()
     await askForCode(email)
     const otp = await code(email)
     expect(app.logs()).not.toContain(otp)

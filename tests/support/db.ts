@@ -18,7 +18,7 @@ export async function connect(url: string): Promise<Sql> {
   if (url.startsWith('file:')) {
     const db = new Database(url.slice('file:'.length))
     // Prisma stores SQLite dates as ISO text.
-    const bind = (params: unknown[]) => params.map(p => (p instanceof Date ? p.toISOString().replace('Z', '+00:00') : p))
+    const bind = (params: unknown[]) => params.map(p => (p instanceof Date ? p.toISOString().replace('Z', '+00:00') : typeof p === 'boolean' ? Number(p) : p))
     return {
       all: async <T>(query: string, params: unknown[] = []) => db.prepare(query).all(...bind(params)) as T[],
       run: async (query, params = []) => db.prepare(query).run(...bind(params)).changes,
