@@ -77,8 +77,17 @@ async function readJsonBody(event: H3Event): Promise<Record<string, unknown> | u
     throw fail(400, 'The body is not valid JSON.', 'INVALID_JSON')
   }
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw fail(400, 'The body must be a JSON object.', 'INVALID_JSON')
+  if (hasNul(body)) throw NUL_REFUSED()
   return body as Record<string, unknown>
 }
+
+/** Whether a parsed JSON value holds the NUL character in any key or string (PostgreSQL's text refuses it). */
+function hasNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\0')
+  if (!value || typeof value !== 'object') return false
+  return Object.entries(value).some(([key, item]) => key.includes('\0') || hasNul(item))
+}
+const NUL_REFUSED = () => fail(400, 'Text may not contain the NUL character (\\u0000).', 'INVALID_CHARACTER')
 
 /** The declared route of this request: 404 for an undeclared path, 405 for another method. */
 export function declaredRoute(event: H3Event, path: string): Route {
@@ -116,6 +125,7 @@ export async function enforcePolicy(event: H3Event): Promise<Route> {
     if (!parsed.success) throw createError({ statusCode: 400, message: 'Invalid request body', data: { issues: parsed.error.issues } })
   }
   const query = getQuery(event)
+  if (hasNul(query)) throw NUL_REFUSED()
   for (const field of REDIRECT_FIELDS) {
     assertSameSite(field, body?.[field])
     assertSameSite(field, query[field])

@@ -3,8 +3,8 @@ import { normalizeCredentials } from '../sessions/cache'
 /**
  * Before anything else looks at a request: its Host and path must be well formed and the path
  * canonical (isCanonicalPath), since better-auth routes on the normalised URL and every check here
- * compares the path as given; and it may name one session at most (normalizeCredentials), since
- * our checks and better-auth must act on the same one.
+ * compares the path as given; it may name one session at most (normalizeCredentials), since
+ * our checks and better-auth must act on the same one; and an API HEAD is answered as its GET.
  */
 export default defineEventHandler((event) => {
   // The target as the client sent it: h3 has already decoded event.path (`%2e%2e` reads as `..`).
@@ -22,4 +22,10 @@ export default defineEventHandler((event) => {
   // No Host at all (an HTTP/1.0 probe) reads as localhost; any other must be a host name.
   if (host && (!/^[\w.-]+(?::\d{1,5})?$|^\[[\da-f:.]+\](?::\d{1,5})?$/i.test(host) || !URL.canParse(`http://${host}`))) return refuse('The Host header is not a host name.', 'INVALID_HOST')
   if (!normalizeCredentials(event)) return refuse('This request names two sessions: send the session cookie once, or a bearer token, not both.', 'AMBIGUOUS_CREDENTIALS')
+  // HEAD is GET without its body (RFC 9110): routes are declared and routed for GET, and Node's
+  // response to a HEAD request drops the body by itself. h3 caches the method it first reads.
+  if (api && event.method === 'HEAD') {
+    event.node.req.method = 'GET'
+    ;(event as unknown as { _method: string })._method = 'GET'
+  }
 })

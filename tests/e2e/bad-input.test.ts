@@ -96,3 +96,40 @@ describe('methods and paths nobody declared', () => {
     expect((await rawRequest('/./dashboard')).status).toBe(400)
   })
 })
+
+describe('the NUL character (PostgreSQL\'s text refuses it)', () => {
+  const refused = async (response: Response) => {
+    expect(response.status).toBe(400)
+    expect(await response.json()).toEqual({ success: false, message: 'Text may not contain the NUL character (\\u0000).', code: 'INVALID_CHARACTER' })
+  }
+
+  it('in any string or key of a body, better-auth\'s routes and ours: 400, and nothing changes', async () => {
+    const { cookie, email, password } = await signUp(undefined, undefined, { onboard: false })
+    await refused(await request('/api/auth/sign-in/email', { method: 'POST', body: JSON.stringify({ email: `${email}\u0000`, password }) }))
+    const before = await users()
+    await refused(await request('/api/auth/sign-up/email', { method: 'POST', body: JSON.stringify({ name: 'Nul\u0000', email: `nul-${randomUUID()}@example.com`, password }) }))
+    expect(await users()).toBe(before)
+    await refused(await request('/api/account/onboarding', { method: 'POST', cookie, body: JSON.stringify({ displayName: 'Ada\u0000', timeZone: 'UTC' }) }))
+    await refused(await request('/api/account/onboarding', { method: 'POST', cookie, body: JSON.stringify({ displayName: 'Ada', timeZone: 'UTC', ['x\u0000']: 1 }) }))
+    const me = await (await request('/api/me', { cookie })).json()
+    expect(me.data).toMatchObject({ displayName: null, onboardedAt: null })
+    // The same address and password, without the NUL, still sign in.
+    expect((await request('/api/auth/sign-in/email', { method: 'POST', body: JSON.stringify({ email, password }) })).status).toBe(200)
+  })
+
+  it('in a query: 400', async () => {
+    await refused(await request('/api/auth/callback/google?state=a%00b&code=x'))
+  })
+})
+
+describe('HEAD', () => {
+  it('answers as GET does, without a body', async () => {
+    const { cookie } = await signUp()
+    for (const [path, status, withCookie] of [['/api/session', 200, true], ['/api/auth/jwks', 200, false], ['/api/me', 401, false], ['/api/me', 200, true]] as const) {
+      const response = await request(path, { method: 'HEAD', cookie: withCookie ? cookie : undefined })
+      expect(response.status, path).toBe(status)
+      expect(response.headers.get('content-type'), path).toMatch(/application\/json/)
+      expect(await response.text(), path).toBe('')
+    }
+  })
+})
