@@ -3,6 +3,9 @@ import type { ComputedRef, Ref } from 'vue'
 import type { AuthClient } from '../plugins/auth-client'
 import type { SignInCodeInput, SignInInput, SignUpInput, TwoFactorCodeInput } from '#shared/utils/auth-forms'
 
+/** The session cookie's name (with `__Secure-` before it on https, which `includes` finds too). */
+const SESSION_COOKIE = 'better-auth.session_token'
+
 type SessionState = Awaited<ReturnType<typeof fetchSessionData>>['data']
 
 /**
@@ -59,6 +62,13 @@ export function useAuth(): UseAuth {
   const nuxtApp = useNuxtApp()
 
   async function fetchSession() {
+    // Rendering for a visitor with no session cookie: no session, and no reason one ended (that is
+    // kept under the cookie). Nothing to ask the server; the browser asks again once it has one.
+    if (import.meta.server && !cookie?.includes(`${SESSION_COOKIE}=`)) {
+      state.value = null
+      endReason.value = null
+      return null
+    }
     loading.value = true
     try {
       const answer = await fetchSessionData(nuxtApp.$api, event, cookie)

@@ -34,6 +34,11 @@ export function readSignedCookie(headers: Headers): SignedCookie | null {
   return { token: value.slice(0, dot), signature: value.slice(dot + 1) }
 }
 
+/** Whether a request names a session at all (a session cookie or a bearer token, well formed or not). */
+export function carriesSession(headers: Headers): boolean {
+  return getSessionCookie(headers) !== null || bearerToken(headers) !== undefined
+}
+
 /**
  * The signed session token of `Authorization: Bearer …` (what sign-in sends API and mobile
  * clients in `set-auth-token`: the cookie's value), or undefined.

@@ -1,8 +1,8 @@
-import type { H3Event } from 'h3'
+import { appendResponseHeader, createError, type H3Event, setResponseHeader } from 'h3'
 import { authHeaders, type AuthSession, useServerAuth } from '../auth/instance'
 import { useEnv } from '../platform/env'
 import { refreshStaleCopy } from '../platform/redis'
-import { readSignedCookie, useSessionCache } from './cache'
+import { carriesSession, readSignedCookie, useSessionCache } from './cache'
 import { cacheableUntil, isBanned, pastMaxAge } from './lifetime'
 
 /**
@@ -16,6 +16,8 @@ export async function getAuthSession(event: H3Event): Promise<AuthSession | null
   if (event.context.authSession !== undefined) return event.context.authSession
   const env = useEnv()
   setResponseHeader(event, 'cache-control', 'private, no-store')
+  // No cookie, no lookup: a request that names no session has none, and better-auth is not asked.
+  if (!carriesSession(event.headers)) return event.context.authSession = null
   const cache = useSessionCache()
   const cookie = readSignedCookie(event.headers)
   const cached = cookie && cache.get(cookie)
