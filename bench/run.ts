@@ -2,8 +2,9 @@
 // processes and prints one table per database, then the revocation propagation delay between two
 // instances. Ratios compare rows of the same run. Writes the tables into bench/README.md.
 import { spawn, spawnSync } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
-import { cpus, totalmem } from 'node:os'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, tmpdir, totalmem } from 'node:os'
+import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import autocannonRun from 'autocannon'
 import { SMTPServer } from 'smtp-server'
@@ -15,8 +16,22 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 5)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20)
 const REVOCATIONS = Number(process.env.BENCH_REVOCATIONS ?? 200)
 const PASSWORD = 'correct horse battery'
+/** Alternating pairs per ratio row (at least 5: min, median and max of their ratios are printed). */
+const PAIRS = Math.max(5, Number(process.env.BENCH_PAIRS ?? 5))
+/** `--write`: put the tables into bench/README.md (otherwise no tracked file changes). */
+const WRITE = process.argv.includes('--write')
+/** `--ports 4300-4399` (or BENCH_PORTS): every server of the run listens in that range; otherwise any free port. */
+const portsArgument = process.argv.includes('--ports') ? process.argv[process.argv.indexOf('--ports') + 1] : undefined
+const portRange = (portsArgument ?? process.env.BENCH_PORTS)?.split('-').map(Number)
+if (portRange && (portRange.length !== 2 || !portRange.every(Number.isInteger) || portRange[0]! > portRange[1]!)) throw new Error(`--ports ${portsArgument ?? process.env.BENCH_PORTS}: give a range like 4300-4399`)
+let lastPort = portRange ? portRange[0]! - 1 : 0
+async function nextPort(): Promise<number> {
+  if (!portRange) return freePort()
+  if (++lastPort > portRange[1]!) throw new Error(`--ports ${portRange.join('-')}: no port left in the range`)
+  return lastPort
+}
 
-interface Load { rps: number, p50: number, p99: number, errors: number, rss: number }
+interface Load { rps: number, p50: number, p99: number, n: number, errors: number, rss: number }
 
 /** Peak resident memory of a process while `work` runs, in MiB (sampled every 50 ms from /proc). */
 async function peakRss<T>(pid: number, work: Promise<T>): Promise<[T, number]> {
@@ -44,7 +59,7 @@ function autocannon(url: string, options: { cookie?: string, method?: string, bo
   if (options.body) args.push('-b', options.body, '-H', 'content-type=application/json', '-H', `origin=${new URL(url).origin}`)
   if (options.rate) args.push('-R', String(options.rate))
   args.push(url)
-  return new Promise<{ requests: { average: number }, latency: { p50: number, p99: number }, non2xx: number, errors: number }>((resolve, reject) => {
+  return new Promise<{ requests: { average: number, total: number }, latency: { p50: number, p99: number }, non2xx: number, errors: number }>((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: rootDir, stdio: ['ignore', 'pipe', 'ignore'] })
     let out = ''
     child.stdout.on('data', (chunk) => {
@@ -54,10 +69,49 @@ function autocannon(url: string, options: { cookie?: string, method?: string, bo
   })
 }
 
-async function load(server: TestServer, path: string, options: Parameters<typeof autocannon>[1] = {}): Promise<Load> {
+/** A server the bench loads: ours (TestServer) or a reference in bench/reference/. */
+interface Served { url: string, pid: number }
+
+async function load(server: Served, path: string, options: Parameters<typeof autocannon>[1] = {}): Promise<Load> {
   await autocannon(server.url + path, { ...options, duration: 1 }) // warm-up
   const [r, rss] = await peakRss(server.pid, autocannon(server.url + path, options))
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors, rss }
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, n: r.requests.total, errors: r.non2xx + r.errors, rss }
+}
+
+interface Paired { ours: Load, base: Load, ratios: number[] }
+/**
+ * PAIRS alternating runs of `base` then `ours`: on a two-core machine the load generator and the
+ * server share the CPU and single runs wander, so each ratio is taken within its pair. The loads
+ * kept are those of the median pair.
+ */
+async function paired(ours: () => Promise<Load>, base: () => Promise<Load>): Promise<Paired> {
+  const runs: { ours: Load, base: Load, ratio: number }[] = []
+  for (let i = 0; i < PAIRS; i++) {
+    const b = await base()
+    const o = await ours()
+    runs.push({ ours: o, base: b, ratio: o.rps / b.rps })
+  }
+  const sorted = [...runs].sort((x, y) => x.ratio - y.ratio)
+  const median = sorted[Math.floor(sorted.length / 2)]!
+  return { ours: median.ours, base: median.base, ratios: runs.map(r => r.ratio) }
+}
+
+/** A reference server of bench/reference/ in a process of its own, listening once it says so. */
+async function startReference(script: string, env: Record<string, string> = {}): Promise<Served & { stop: () => Promise<void> }> {
+  const port = await nextPort()
+  const child = spawn(process.execPath, ['node_modules/jiti/lib/jiti-cli.mjs', `bench/reference/${script}.ts`], { cwd: rootDir, env: { ...process.env, ...env, PORT: String(port), NODE_ENV: 'production' }, stdio: ['ignore', 'pipe', 'inherit'] })
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', chunk => String(chunk).includes('listening') && resolve())
+    child.once('exit', code => reject(new Error(`bench/reference/${script}.ts exited ${code}`)))
+  })
+  return {
+    url: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
+    stop: () => new Promise<void>((resolve) => {
+      child.once('exit', () => resolve())
+      child.kill()
+    }),
+  }
 }
 
 async function signUp(server: TestServer, email = `bench-${randomBytes(6).toString('hex')}@example.com`) {
@@ -77,10 +131,16 @@ async function signUp(server: TestServer, email = `bench-${randomBytes(6).toStri
   return { email, cookie }
 }
 
+const percent = (ratio: number) => `${Math.round(ratio * 100)}%`
 const row = (name: string, l: Load, base?: Load) => ({
-  name, ...l, ratio: base ? `${Math.round((l.rps / base.rps) * 100)}%` : '',
+  name, ...l, ratio: base ? percent(l.rps / base.rps) : '',
   p99x: base ? `${(l.p99 / Math.max(base.p99, 1)).toFixed(1)}x` : '',
 })
+/** A row whose ratio is the median of PAIRS pairs, with their min and max beside it. */
+const pairedRow = (name: string, p: Paired) => {
+  const sorted = [...p.ratios].sort((x, y) => x - y)
+  return { ...row(name, p.ours, p.base), ratio: `${percent(sorted[Math.floor(sorted.length / 2)]!)} (${percent(sorted[0]!)}–${percent(sorted.at(-1)!)})` }
+}
 
 /** A real SMTP server on loopback that accepts and drops every message: reset mail crosses a real connection. */
 async function sink() {
@@ -92,35 +152,52 @@ async function sink() {
   return { url: `smtp://127.0.0.1:${port}`, close: () => new Promise<void>(resolve => server.close(() => resolve())) }
 }
 
-async function benchBackend(backend: Backend) {
+type References = Awaited<ReturnType<typeof startReferences>>
+/** The reference servers, and a signed-in cookie of plain better-auth's. */
+async function startReferences() {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-reference-'))
+  const h3 = await startReference('h3-json')
+  const betterAuth = await startReference('better-auth', { DATABASE: join(dir, 'reference.db') })
+  const response = await fetch(`${betterAuth.url}/api/auth/sign-up/email`, {
+    method: 'POST', headers: { 'content-type': 'application/json', 'origin': betterAuth.url },
+    body: JSON.stringify({ name: 'Bench', email: 'bench@example.com', password: PASSWORD }),
+  })
+  if (!response.ok) throw new Error(`reference sign-up failed: ${response.status}`)
+  const cookie = response.headers.getSetCookie().map(c => c.split(';')[0]).join('; ')
+  return {
+    h3, betterAuth, cookie,
+    stop: async () => {
+      await h3.stop()
+      await betterAuth.stop()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+async function benchBackend(backend: Backend, references: References) {
   // No Redis here, so the getSession rows measure the database itself. Limits off: the sign-in row
   // drives sign-ins from one address as fast as they go (the one use RATE_LIMIT=false is for).
   const smtp = await sink()
   const env = { BENCH_ROUTES: 'true', SESSION_CACHE_TTL: '5', REDIS_URL: '', SMTP_URL: smtp.url, RATE_LIMIT: 'false' }
-  const app = await startServer(env, { backend })
-  const cached = await startServer({ ...env, SESSION_COOKIE_CACHE: '300' }, { backend })
+  const app = await startServer({ ...env, PORT: String(await nextPort()) }, { backend })
+  const cached = await startServer({ ...env, SESSION_COOKIE_CACHE: '300', PORT: String(await nextPort()) }, { backend })
   try {
     const { cookie, email } = await signUp(app)
     const cachedUser = await signUp(cached)
-    // The headline pair runs three times, alternating, and each keeps its median run: on a
-    // two-core machine the load generator and the server share the CPU, and single runs wander.
-    const opens: Load[] = []
-    const fasts: Load[] = []
-    for (let i = 0; i < 3; i++) {
-      opens.push(await load(app, '/api/bench/open'))
-      fasts.push(await load(app, '/api/bench/fast', { cookie }))
-    }
-    const median = (values: number[]) => [...values].sort((x, y) => x - y)[1]!
-    const pick = (runs: Load[]) => runs.find(r => r.rps === median(runs.map(x => x.rps)))!
-    const open = pick(opens)
-    // The ratio of each adjacent pair, then the median: drift between pairs cancels out.
-    const pairRatio = median(fasts.map((f, i) => f.rps / opens[i]!.rps))
-    const pairP99 = median(fasts.map((f, i) => f.p99 / Math.max(opens[i]!.p99, 1)))
+    // Each ratio within pairs of runs, base then ours: ours against the framework's bare route,
+    // the fast path against our unprotected route, our slow path against plain better-auth's default.
+    const h3 = () => load(references.h3, '/json')
+    const open = () => load(app, '/api/bench/open')
+    const openVsH3 = await paired(open, h3)
+    const fastVsOpen = await paired(() => load(app, '/api/bench/fast', { cookie }), open)
+    const slowVsPlain = await paired(() => load(app, '/api/bench/database', { cookie }), () => load(references.betterAuth, '/api/auth/get-session', { cookie: references.cookie }))
     const rows = [
-      row('unprotected JSON route (median of 3)', open),
-      { ...row('protected, fast path: requireSession (median of 3)', pick(fasts)), ratio: `${Math.round(pairRatio * 100)}%`, p99x: `${pairP99.toFixed(1)}x` },
-      row('protected, auth.api.getSession (database)', await load(app, '/api/bench/database', { cookie }), open),
-      row('protected, getSession + cookie cache (300 s)', await load(cached, '/api/bench/database', { cookie: cachedUser.cookie }), open),
+      row('reference: minimal h3 JSON route (bench/reference/h3-json.ts)', openVsH3.base),
+      pairedRow('unprotected JSON route, vs. the h3 route', openVsH3),
+      pairedRow('protected, fast path: requireSession, vs. unprotected', fastVsOpen),
+      row('reference: plain better-auth get-session, defaults (bench/reference/better-auth.ts)', slowVsPlain.base),
+      pairedRow('protected, slow path: auth.api.getSession, vs. plain better-auth', slowVsPlain),
+      row('protected, getSession + cookie cache (300 s), vs. unprotected', await load(cached, '/api/bench/database', { cookie: cachedUser.cookie }), fastVsOpen.base),
     ]
     const publicPage = await load(app, '/login')
     rows.push(row('SSR public page (/login)', publicPage))
@@ -153,8 +230,8 @@ async function benchBackend(backend: Backend) {
 async function propagation() {
   const database = await createPostgresDatabase('bench')
   const env = { BETTER_AUTH_SECRET: randomBytes(32).toString('base64'), RATE_LIMIT: 'false' }
-  const a = await startServer(env, { backend: 'postgres', databaseUrl: database.url })
-  const b = await startServer(env, { backend: 'postgres', databaseUrl: database.url })
+  const a = await startServer({ ...env, PORT: String(await nextPort()) }, { backend: 'postgres', databaseUrl: database.url })
+  const b = await startServer({ ...env, PORT: String(await nextPort()) }, { backend: 'postgres', databaseUrl: database.url })
   const me = (cookie: string) => fetch(`${a.url}/api/me`, { headers: { cookie } }).then(r => r.status)
   const until401 = async (cookie: string, since: number) => {
     while (await me(cookie) !== 401) {
@@ -201,8 +278,8 @@ async function revocationUnderLoad() {
   const WORKERS = 16
   const database = await createPostgresDatabase('bench_load')
   const env = { BETTER_AUTH_SECRET: randomBytes(32).toString('base64'), RATE_LIMIT: 'false' }
-  const a = await startServer(env, { backend: 'postgres', databaseUrl: database.url })
-  const b = await startServer(env, { backend: 'postgres', databaseUrl: database.url })
+  const a = await startServer({ ...env, PORT: String(await nextPort()) }, { backend: 'postgres', databaseUrl: database.url })
+  const b = await startServer({ ...env, PORT: String(await nextPort()) }, { backend: 'postgres', databaseUrl: database.url })
   const delays: number[] = []
   const late: number[] = []
   let requests = 0
@@ -257,7 +334,7 @@ async function revocationUnderLoad() {
  */
 async function redisFrozen(cacheTtl: string) {
   const redis = await startRedisServer()
-  const server = await startServer({ REDIS_URL: redis.url, SESSION_CACHE_TTL: cacheTtl, RATE_LIMIT: 'false' }, { backend: 'postgres' })
+  const server = await startServer({ REDIS_URL: redis.url, SESSION_CACHE_TTL: cacheTtl, RATE_LIMIT: 'false', PORT: String(await nextPort()) }, { backend: 'postgres' })
   try {
     const cookies: string[] = []
     for (let i = 0; i < 40; i++) {
@@ -272,7 +349,7 @@ async function redisFrozen(cacheTtl: string) {
         url: `${server.url}/api/session`, connections: CONNECTIONS, duration: DURATION,
         requests: [{ setupRequest: request => ({ ...request, headers: { ...request.headers, cookie: cookies[Math.floor(Math.random() * cookies.length)]! } }) }],
       })
-      return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors + r.timeouts, rss: 0 }
+      return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, n: r.requests.total, errors: r.non2xx + r.errors + r.timeouts, rss: 0 }
     }
     await autocannonRun({ url: `${server.url}/api/session`, connections: CONNECTIONS, duration: 1 })
     const answering = await run()
@@ -291,10 +368,10 @@ const f = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.t
 
 function markdown(tables: { backend: string, rows: ReturnType<typeof row>[] }[], delays: Awaited<ReturnType<typeof propagation>> | string, underLoad: Awaited<ReturnType<typeof revocationUnderLoad>> | string, memory: string) {
   const lines = [`Machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}. `
-    + `${CONNECTIONS} connections (8 for sign-in, 1 for password reset), ${DURATION} s per row after a 1 s warm-up, loopback; ratios against the first row of each group; for the fast path, the median ratio of three adjacent pairs.`, '']
+    + `${CONNECTIONS} connections (8 for sign-in, 1 for password reset), ${DURATION} s per row after a 1 s warm-up, loopback. A ratio row names its baseline; "median, min–max" is over ${PAIRS} alternating pairs (baseline, then ours). n: requests behind each p99.`, '']
   for (const { backend, rows } of tables) {
-    lines.push(`### ${backend}`, '', '| scenario | requests/s | p50 ms | p99 ms | peak RSS MiB | vs. baseline req/s | vs. baseline p99 | non-2xx |', '|---|---:|---:|---:|---:|---:|---:|---:|')
-    for (const r of rows) lines.push(`| ${r.name} | ${f(r.rps)} | ${r.p50} | ${r.p99} | ${Math.round(r.rss)} | ${r.ratio} | ${r.p99x} | ${r.errors} |`)
+    lines.push(`### ${backend}`, '', '| scenario | requests/s | p50 ms | p99 ms | n | peak RSS MiB | vs. baseline req/s (median, min–max) | vs. baseline p99 | non-2xx |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|')
+    for (const r of rows) lines.push(`| ${r.name} | ${f(r.rps)} | ${r.p50} | ${r.p99} | ${r.n.toLocaleString('en-US')} | ${Math.round(r.rss)} | ${r.ratio} | ${r.p99x} | ${r.errors} |`)
     lines.push('')
   }
   lines.push('### Revocation propagation between two instances (PostgreSQL + Redis)', '')
@@ -318,13 +395,19 @@ if (process.env.BENCH_SKIP_BUILD !== '1') {
   if (build.status !== 0) process.exit(1)
 }
 const missing = await productionServicesReachable()
-/** BENCH_ONLY=sqlite,postgres,propagation,load,frozen,memory runs those parts only, and leaves bench/README.md alone. */
+/** BENCH_ONLY=sqlite,postgres,propagation,load,frozen,memory runs those parts only. */
 const only = process.env.BENCH_ONLY?.split(',')
 const wanted = (part: string) => !only || only.includes(part)
 const notAsked = 'Not run (BENCH_ONLY).'
 const tables: { backend: string, rows: ReturnType<typeof row>[] }[] = []
-if (wanted('sqlite')) tables.push({ backend: 'SQLite (embedded default)', rows: await benchBackend('sqlite') })
-if (!missing && wanted('postgres')) tables.push({ backend: 'PostgreSQL', rows: await benchBackend('postgres') })
+const references = await startReferences()
+try {
+  if (wanted('sqlite')) tables.push({ backend: 'SQLite (embedded default)', rows: await benchBackend('sqlite', references) })
+  if (!missing && wanted('postgres')) tables.push({ backend: 'PostgreSQL', rows: await benchBackend('postgres', references) })
+}
+finally {
+  await references.stop()
+}
 const delays = missing ? `Skipped: ${missing}` : wanted('propagation') ? await propagation() : notAsked
 const underLoad = missing ? `Skipped: ${missing}` : wanted('load') ? await revocationUnderLoad() : notAsked
 if (!missing && wanted('frozen')) tables.push({ backend: 'PostgreSQL + Redis: Redis answering, then frozen (SIGSTOP)', rows: [...await redisFrozen('5'), ...await redisFrozen('0')] })
@@ -338,7 +421,7 @@ const table = markdown(tables, delays, underLoad, memory)
 console.log(`\n${table}\n`)
 if (missing) console.warn(`PostgreSQL rows skipped: ${missing}`)
 
-if (!only) {
+if (WRITE) {
   const readme = `${rootDir}bench/README.md`
   const text = readFileSync(readme, 'utf8')
   const start = '<!-- bench:start -->'
