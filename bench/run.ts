@@ -96,13 +96,14 @@ async function paired(ours: () => Promise<Load>, base: () => Promise<Load>): Pro
   return { ours: median.ours, base: median.base, ratios: runs.map(r => r.ratio) }
 }
 
-/** A reference server of bench/reference/ in a process of its own, listening once it says so. */
+/** A reference server in a process of its own (a script of bench/reference/, or a built server), listening once it says so. */
 async function startReference(script: string, env: Record<string, string> = {}): Promise<Served & { stop: () => Promise<void> }> {
   const port = await nextPort()
-  const child = spawn(process.execPath, ['node_modules/jiti/lib/jiti-cli.mjs', `bench/reference/${script}.ts`], { cwd: rootDir, env: { ...process.env, ...env, PORT: String(port), NODE_ENV: 'production' }, stdio: ['ignore', 'pipe', 'inherit'] })
+  const args = script.endsWith('.mjs') ? [script] : ['node_modules/jiti/lib/jiti-cli.mjs', `bench/reference/${script}.ts`]
+  const child = spawn(process.execPath, args, { cwd: rootDir, env: { ...process.env, ...env, PORT: String(port), NITRO_HOST: '127.0.0.1', NODE_ENV: 'production' }, stdio: ['ignore', 'pipe', 'inherit'] })
   await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', chunk => String(chunk).includes('listening') && resolve())
-    child.once('exit', code => reject(new Error(`bench/reference/${script}.ts exited ${code}`)))
+    child.stdout.on('data', chunk => /listening/i.test(String(chunk)) && resolve())
+    child.once('exit', code => reject(new Error(`${script} exited ${code}`)))
   })
   return {
     url: `http://127.0.0.1:${port}`,
@@ -156,6 +157,9 @@ type References = Awaited<ReturnType<typeof startReferences>>
 /** The reference servers, and a signed-in cookie of plain better-auth's. */
 async function startReferences() {
   const dir = mkdtempSync(join(tmpdir(), 'bench-reference-'))
+  const built = spawnSync(process.execPath, ['node_modules/jiti/lib/jiti-cli.mjs', 'bench/reference/build-nitro.ts', join(dir, 'nitro')], { cwd: rootDir, stdio: 'inherit' })
+  if (built.status !== 0) throw new Error('bench/reference/build-nitro.ts failed')
+  const nitro = await startReference(join(dir, 'nitro/server/index.mjs'))
   const h3 = await startReference('h3-json')
   const betterAuth = await startReference('better-auth', { DATABASE: join(dir, 'reference.db') })
   const response = await fetch(`${betterAuth.url}/api/auth/sign-up/email`, {
@@ -165,8 +169,9 @@ async function startReferences() {
   if (!response.ok) throw new Error(`reference sign-up failed: ${response.status}`)
   const cookie = response.headers.getSetCookie().map(c => c.split(';')[0]).join('; ')
   return {
-    h3, betterAuth, cookie,
+    nitro, h3, betterAuth, cookie,
     stop: async () => {
+      await nitro.stop()
       await h3.stop()
       await betterAuth.stop()
       rmSync(dir, { recursive: true, force: true })
@@ -186,14 +191,15 @@ async function benchBackend(backend: Backend, references: References) {
     const cachedUser = await signUp(cached)
     // Each ratio within pairs of runs, base then ours: ours against the framework's bare route,
     // the fast path against our unprotected route, our slow path against plain better-auth's default.
-    const h3 = () => load(references.h3, '/json')
     const open = () => load(app, '/api/bench/open')
-    const openVsH3 = await paired(open, h3)
+    const openVsNitro = await paired(open, () => load(references.nitro, '/json'))
+    const h3 = await load(references.h3, '/json')
     const fastVsOpen = await paired(() => load(app, '/api/bench/fast', { cookie }), open)
     const slowVsPlain = await paired(() => load(app, '/api/bench/database', { cookie }), () => load(references.betterAuth, '/api/auth/get-session', { cookie: references.cookie }))
     const rows = [
-      row('reference: minimal h3 JSON route (bench/reference/h3-json.ts)', openVsH3.base),
-      pairedRow('unprotected JSON route, vs. the h3 route', openVsH3),
+      row('reference: h3 alone, one JSON route (bench/reference/h3-json.ts)', h3),
+      row('reference: minimal Nitro app, one JSON route (bench/reference/nitro)', openVsNitro.base, h3),
+      pairedRow('unprotected JSON route, vs. minimal Nitro', openVsNitro),
       pairedRow('protected, fast path: requireSession, vs. unprotected', fastVsOpen),
       row('reference: plain better-auth get-session, defaults (bench/reference/better-auth.ts)', slowVsPlain.base),
       pairedRow('protected, slow path: auth.api.getSession, vs. plain better-auth', slowVsPlain),
