@@ -206,7 +206,8 @@ async function benchBackend(backend: Backend, references: References) {
       row('protected, getSession + cookie cache (300 s), vs. unprotected', await load(cached, '/api/bench/database', { cookie: cachedUser.cookie }), fastVsOpen.base),
     ]
     const publicPage = await load(app, '/login')
-    rows.push(row('SSR public page (/login)', publicPage))
+    rows.push(row('SSR public page (/login), no cookie', publicPage))
+    rows.push(row('SSR home page (/), no cookie', await load(app, '/')))
     rows.push(row('SSR /dashboard, signed in', await load(app, '/dashboard', { cookie }), publicPage))
     const body = JSON.stringify({ email, password: PASSWORD })
     rows.push(row('sign-in (scrypt password check, one at a time per spare core)', await load(app, '/api/auth/sign-in/email', { method: 'POST', body, connections: 8 })))

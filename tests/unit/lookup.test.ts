@@ -29,7 +29,8 @@ describe('getAuthSession (sessions/lookup.ts)', () => {
   })
 
   it('asks better-auth for any session cookie or bearer, well formed or not (it answers the Set-Cookie that clears a bad one)', async () => {
-    for (const headers of [{ cookie: 'better-auth.session_token=abc.def' }, { cookie: '__Secure-better-auth.session_token=unsigned' }, { authorization: 'Bearer abc.def' }]) {
+    const named: Record<string, string>[] = [{ cookie: 'better-auth.session_token=abc.def' }, { cookie: '__Secure-better-auth.session_token=unsigned' }, { authorization: 'Bearer abc.def' }]
+    for (const headers of named) {
       expect(await getAuthSession(eventWith(headers))).toBeNull()
     }
     expect(getSession).toHaveBeenCalledTimes(3)
