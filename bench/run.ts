@@ -210,7 +210,7 @@ async function benchBackend(backend: Backend, references: References) {
     rows.push(row('SSR home page (/), no cookie', await load(app, '/')))
     rows.push(row('SSR /dashboard, signed in', await load(app, '/dashboard', { cookie }), publicPage))
     const body = JSON.stringify({ email, password: PASSWORD })
-    rows.push(row('sign-in (scrypt password check, one at a time per spare core)', await load(app, '/api/auth/sign-in/email', { method: 'POST', body, connections: 8 })))
+    rows.push(row('sign-in (argon2id password check, one at a time per spare core)', await load(app, '/api/auth/sign-in/email', { method: 'POST', body, connections: 8 })))
     // Sign-ins at full rate, and at the same time a protected route at 50 requests/s: its p99 is the point.
     const [, during] = await Promise.all([
       load(app, '/api/auth/sign-in/email', { method: 'POST', body, connections: 8 }),

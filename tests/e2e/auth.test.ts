@@ -1,3 +1,4 @@
+import { hashPassword } from 'better-auth/crypto'
 import { describe, expect, it } from 'vitest'
 import { SESSION_EXPIRES_IN } from '../support/config'
 import { confirmAddress, COOKIE, database, request, sessionCookie, sessionsOf, signUp } from '../support/http'
@@ -91,6 +92,22 @@ describe('email and password accounts at better-auth\'s standard paths', () => {
     const again = await post('/api/auth/sign-up/email', { name: 'Test User', email, password: 'someone else entirely' })
     expect(again.status).toBe(422)
     expect(await sessionsOf(email)).toHaveLength(1)
+  })
+
+  it('stores passwords as argon2id; an older scrypt hash still signs in and is replaced by argon2id on that sign-in', async () => {
+    const { email, password } = await signUp()
+    const stored = () => database(sql => sql.all<{ password: string }>('SELECT a."password" FROM "account" a JOIN "user" u ON u."id" = a."userId" WHERE u."email" = ? AND a."providerId" = \'credential\'', [email])).then(rows => rows.map(r => r.password))
+    const [fresh] = await stored()
+    expect(fresh).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/)
+    // What an account made before argon2id holds: better-auth's scrypt.
+    const scrypt = await hashPassword(password)
+    await database(sql => sql.run('UPDATE "account" SET "password" = ? WHERE "password" = ?', [scrypt, fresh]))
+    expect((await post('/api/auth/sign-in/email', { email, password: 'a wrong password' })).status).toBe(401)
+    expect(await stored()).toEqual([scrypt])
+    expect((await post('/api/auth/sign-in/email', { email, password })).status).toBe(200)
+    const [upgraded] = await stored()
+    expect(upgraded).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/)
+    expect((await post('/api/auth/sign-in/email', { email, password })).status).toBe(200)
   })
 
   it('refuses a password shorter than 8 characters and creates nothing', async () => {
