@@ -64,7 +64,15 @@ export const asNewClient = (options: BrowserContextOptions = {}): BrowserContext
  * poller's included, fire only when a test runs the clock on.
  */
 export async function pauseClock(page: Page) {
-  await page.clock.pauseAt(await page.evaluate(() => Date.now() + 10))
+  // The page's time runs on while the call travels: a target it has passed by then is refused, so ask again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await page.clock.pauseAt(await page.evaluate(() => Date.now() + 50))
+    }
+    catch (error) {
+      if (attempt === 5 || !String(error).includes('to the past')) throw error
+    }
+  }
 }
 
 /**
