@@ -3,9 +3,6 @@ import type { ComputedRef, Ref } from 'vue'
 import type { AuthClient } from '../plugins/auth-client'
 import type { SignInCodeInput, SignInInput, SignUpInput, TwoFactorCodeInput } from '#shared/utils/auth-forms'
 
-/** The session cookie's name (with `__Secure-` before it on https, which `includes` finds too). */
-const SESSION_COOKIE = 'better-auth.session_token'
-
 type SessionState = Awaited<ReturnType<typeof fetchSessionData>>['data']
 
 /**
@@ -64,7 +61,7 @@ export function useAuth(): UseAuth {
   async function fetchSession() {
     // Rendering for a visitor with no session cookie: no session, and no reason one ended (that is
     // kept under the cookie). Nothing to ask the server; the browser asks again once it has one.
-    if (import.meta.server && !cookie?.includes(`${SESSION_COOKIE}=`)) {
+    if (import.meta.server && !cookie?.includes(`${SESSION_COOKIE_NAME}=`)) {
       state.value = null
       endReason.value = null
       return null

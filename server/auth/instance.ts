@@ -222,10 +222,6 @@ async function forgetResetLinks(userId: string) {
 }
 
 /**
- * After a sign-in code request for an address with no account: store a code as better-auth does
- * for a real one (and mail it to nobody), so wrong tries, lockout and expiry answer the same.
- */
-/**
  * Mails a sign-in code to accounts it may sign in, and only those (the code stays stored either
  * way, so wrong guesses are answered alike):
  * - a suspended account gets none (its sign-in is refused anyway);
@@ -241,6 +237,10 @@ async function mailSignInCode(email: string, code: string) {
   sendSignInCodeMail(email, code)
 }
 
+/**
+ * After a sign-in code request for an address with no account: store a code as better-auth does
+ * for a real one (and mail it to nobody), so wrong tries, lockout and expiry answer the same.
+ */
 async function storeUnmailedCode(email: unknown) {
   if (typeof email !== 'string') return
   const { internalAdapter } = await useServerAuth().$context

@@ -4,6 +4,7 @@ import { LRUCache } from 'lru-cache'
 import type { AuthSession } from '../auth/instance'
 import { safeEqual } from '../platform/digest'
 import { useEnv } from '../platform/env'
+import { SESSION_COOKIE_NAME } from '../../shared/utils/session'
 
 /** The two halves of a signed session cookie: `token.signature`. */
 export interface SignedCookie { token: string, signature: string }
@@ -166,7 +167,7 @@ const clearCookie = (event: H3Event, name: string) => appendResponseHeader(event
  */
 export function normalizeCredentials(event: H3Event): boolean {
   const headers = event.node.req.headers
-  const configured = `${useEnv().BETTER_AUTH_URL.startsWith('https:') ? '__Secure-' : ''}better-auth.session_token`
+  const configured = `${useEnv().BETTER_AUTH_URL.startsWith('https:') ? '__Secure-' : ''}${SESSION_COOKIE_NAME}`
   const before = { cookie: headers.cookie, authorization: headers.authorization }
   let sessions = 0
   const bearer = /^bearer\s+(\S.*)$/i.exec(headers.authorization?.trim() ?? '')

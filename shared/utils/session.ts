@@ -1,5 +1,8 @@
 import { z } from '../zod'
 
+/** better-auth's session cookie (with `__Secure-` before it over https). */
+export const SESSION_COOKIE_NAME = 'better-auth.session_token'
+
 /** The user as the browser sees it; parsing strips every other field. */
 export const PublicUserSchema = z.object({
   id: z.string(),
