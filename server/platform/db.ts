@@ -131,6 +131,22 @@ function connectionOf(adapter: unknown): SqliteConnection {
   return client
 }
 
+const dataVersions = new WeakMap<SqliteConnection, SqliteStatement>()
+
+/**
+ * How many commits other connections have made to this process's SQLite file, as counted by
+ * its one connection (PRAGMA data_version): its own writes leave the count alone, a `sqlite3`
+ * session or a script changes it. Undefined until the connection is open. Synchronous and a
+ * few microseconds: it reads a counter, not the database.
+ */
+export function sqliteDataVersion(db: PrismaClient): number | undefined {
+  const connection = sqliteConnections.get(db)?.()
+  if (!connection) return undefined
+  let statement = dataVersions.get(connection)
+  if (!statement) dataVersions.set(connection, statement = connection.prepare('PRAGMA data_version').safeIntegers(false))
+  return (statement.all([]) as { data_version: number }[])[0]!.data_version
+}
+
 let kysely: Kysely<unknown> | undefined
 
 /**

@@ -1,7 +1,7 @@
 import pg from 'pg'
 import { z } from 'zod'
 import { Outage } from '../platform/outage'
-import { DATABASE_CONNECT_TIMEOUT_MS, databaseProvider } from '../platform/db'
+import { DATABASE_CONNECT_TIMEOUT_MS, databaseProvider, sqliteDataVersion, useDb } from '../platform/db'
 import { connectRedis, EPOCH_CHANNEL, EPOCH_KEY, newEpoch, REDIS_KEY_PREFIX, setEpoch, useRedis } from '../platform/redis'
 import { useSessionCache } from '../sessions/cache'
 import { INSTANCE_ID, PG_CHANNEL, REVOCATION_CHANNEL } from '../sessions/revocation'
@@ -35,10 +35,16 @@ async function dropUserSessionCopies(userIds: string[]) {
   }
 }
 
+/** How often the LISTEN connection is asked whether it still answers, and SQLite whether another connection wrote. */
+export const LISTEN_HEARTBEAT_MS = 1000
+export const SQLITE_WATCH_MS = 50
+
 /**
  * Listens for sessions ended elsewhere: other instances (Redis pub/sub) and direct database
- * changes (PostgreSQL LISTEN on the trigger's channel). After a connection drop, events may have
- * been missed, so the whole cache is dropped once it is back.
+ * changes (PostgreSQL LISTEN on the trigger's channel; on SQLite, a commit by another
+ * connection, seen in PRAGMA data_version). After a connection drop, events may have been
+ * missed, so the whole cache is dropped once it is back. While the database's changes are
+ * heard, cached sessions live until they are due for better-auth (cache.ts `hearsChanges`).
  */
 export default defineNitroPlugin((nitro) => {
   const env = useEnv()
@@ -97,6 +103,7 @@ export default defineNitroPlugin((nitro) => {
     let retrying = false
     const outage = new Outage('postgres listen', 'sessions ended by SQL reach this instance when it is back (within a second of it)')
     const retry = (reason: string) => {
+      cache.hearsChanges(false)
       if (stopped || retrying) return
       outage.begin(reason)
       retrying = true
@@ -121,6 +128,14 @@ export default defineNitroPlugin((nitro) => {
           await newEpoch()
           outage.end()
         }
+        cache.hearsChanges(true)
+        // A connection that stops answering (a frozen server, a dropped route) ends no socket by
+        // itself: ask it every second, and end it if it does not answer in time.
+        const heartbeat = setInterval(() => {
+          next.query({ text: 'SELECT 1', query_timeout: DATABASE_CONNECT_TIMEOUT_MS } as pg.QueryConfig).catch(() => next.end().catch(() => {}))
+        }, LISTEN_HEARTBEAT_MS)
+        heartbeat.unref()
+        next.on('end', () => clearInterval(heartbeat))
       }
       catch (error) {
         next.end().catch(() => {})
@@ -132,6 +147,32 @@ export default defineNitroPlugin((nitro) => {
       stopped = true
       await client?.end().catch(() => {})
     })
+  }
+
+  if (databaseProvider(env.DATABASE_URL) === 'sqlite') {
+    // Another connection's commit (a `sqlite3` session, a script) may have changed any session or
+    // user: forget what is cached. This process's own writes evict precisely (sessions/revocation.ts).
+    let seen: number | undefined
+    let watchedOnce = false
+    const watch = setInterval(() => {
+      let version: number | undefined
+      try {
+        version = sqliteDataVersion(useDb())
+      }
+      catch {
+        version = undefined
+      }
+      if (version === undefined) {
+        seen = undefined
+        return cache.hearsChanges(false)
+      }
+      if (version !== seen && (seen !== undefined || watchedOnce)) cache.clear()
+      seen = version
+      watchedOnce = true
+      cache.hearsChanges(true)
+    }, SQLITE_WATCH_MS)
+    watch.unref()
+    closers.push(async () => clearInterval(watch))
   }
 
   nitro.hooks.hook('close', async () => {

@@ -41,9 +41,13 @@ describe('the session cache', () => {
 
   it('lets sessions go once past their time, without waiting for a lookup or for their room', () => {
     const cache = new SessionCache({ max: 100, ttlSeconds: 5 })
+    cache.hearsChanges(true)
     for (const id of ['a', 'b', 'c']) cache.set(cookie(`token-${id}`), session(id, 'u1'), cache.generation)
     cache.set(cookie('token-d'), session('d', 'u2'), cache.generation, Date.now() + 1000)
     vi.advanceTimersByTime(5000)
+    expect(cache.size).toBe(3)
+    // No longer hearing changes: what was verified more than SESSION_CACHE_TTL ago goes at the next sweep.
+    cache.hearsChanges(false)
     expect(cache.size).toBe(3)
     vi.advanceTimersByTime(5000)
     expect(cache.size).toBe(0)
@@ -91,6 +95,41 @@ describe('the session cache', () => {
     expect(cache.get(cookie('token-90'))?.session.id).toBe('90')
     // Its indexes shrink with it.
     expect(cache.indexed).toEqual({ sessions: 10, users: 10 })
+  })
+
+  it('while it hears every change, keeps an entry until its session is due for better-auth; once it does not, SESSION_CACHE_TTL bounds it again', () => {
+    const cache = new SessionCache({ max: 10, ttlSeconds: 5 })
+    cache.hearsChanges(true)
+    cache.set(cookie('token-a'), session('a', 'u1'), cache.generation, Date.now() + 60_000)
+    cache.set(cookie('token-b'), session('b', 'u1'), cache.generation, Date.now() + 60_000)
+    vi.advanceTimersByTime(30_000)
+    expect(cache.get(cookie('token-a'))?.session.id).toBe('a')
+    expect(cache.size).toBe(2)
+    // The connection that hears changes is gone: entries verified more than 5 s ago are not answered, nor kept.
+    cache.hearsChanges(false)
+    expect(cache.get(cookie('token-a'))).toBeUndefined()
+    cache.set(cookie('token-c'), session('c', 'u1'), cache.generation, Date.now() + 60_000)
+    vi.advanceTimersByTime(4000)
+    expect(cache.get(cookie('token-c'))?.session.id).toBe('c')
+    vi.advanceTimersByTime(1000)
+    expect(cache.size).toBe(0)
+    // Heard again: a new entry lives until it is due, and not a moment longer.
+    cache.hearsChanges(true)
+    cache.set(cookie('token-d'), session('d', 'u1'), cache.generation, Date.now() + 20_000)
+    vi.advanceTimersByTime(19_999)
+    expect(cache.get(cookie('token-d'))?.session.id).toBe('d')
+    vi.advanceTimersByTime(1)
+    expect(cache.get(cookie('token-d'))).toBeUndefined()
+  })
+
+  it('counts the lookups it answered and those it did not', () => {
+    const cache = new SessionCache({ max: 10, ttlSeconds: 5 })
+    cache.set(cookie('token-a'), session('a', 'u1'), cache.generation)
+    cache.get(cookie('token-a'))
+    cache.get(cookie('token-a'))
+    cache.get(cookie('token-b'))
+    cache.get(cookie('token-a', 'Zm9yZ2Vk'))
+    expect({ hits: cache.hits, misses: cache.misses }).toEqual({ hits: 2, misses: 2 })
   })
 
   it('is off with SESSION_CACHE_TTL=0', () => {
