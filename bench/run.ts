@@ -7,6 +7,7 @@ import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import autocannonRun from 'autocannon'
+import { makeSignature } from 'better-auth/crypto'
 import { SMTPServer } from 'smtp-server'
 import { startRedisServer } from '../tests/support/redis-server'
 import { createPostgresDatabase, productionServicesReachable, withDatabase } from '../tests/support/db'
@@ -18,6 +19,9 @@ const REVOCATIONS = Number(process.env.BENCH_REVOCATIONS ?? 200)
 const PASSWORD = 'correct horse battery'
 /** Alternating pairs per ratio row (at least 5: min, median and max of their ratios are printed). */
 const PAIRS = Math.max(5, Number(process.env.BENCH_PAIRS ?? 5))
+/** Distinct signed-in sessions of the realistic rows, and seconds of load per run (PAIRS runs: at least 30 s in all). */
+const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 10_000)
+const SPREAD_DURATION = Number(process.env.BENCH_SPREAD_DURATION ?? Math.max(6, Math.ceil(30 / PAIRS)))
 /** `--write`: put the tables into bench/README.md (otherwise no tracked file changes). */
 const WRITE = process.argv.includes('--write')
 /** `--ports 4300-4399` (or BENCH_PORTS): every server of the run listens in that range; otherwise any free port. */
@@ -78,7 +82,7 @@ async function load(server: Served, path: string, options: Parameters<typeof aut
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, n: r.requests.total, errors: r.non2xx + r.errors, rss }
 }
 
-interface Paired { ours: Load, base: Load, ratios: number[] }
+interface Paired { ours: Load, base: Load, ratios: number[], runs: { ours: Load, base: Load }[] }
 /**
  * PAIRS alternating runs of `base` then `ours`: on a two-core machine the load generator and the
  * server share the CPU and single runs wander, so each ratio is taken within its pair. The loads
@@ -93,7 +97,7 @@ async function paired(ours: () => Promise<Load>, base: () => Promise<Load>): Pro
   }
   const sorted = [...runs].sort((x, y) => x.ratio - y.ratio)
   const median = sorted[Math.floor(sorted.length / 2)]!
-  return { ours: median.ours, base: median.base, ratios: runs.map(r => r.ratio) }
+  return { ours: median.ours, base: median.base, ratios: runs.map(r => r.ratio), runs }
 }
 
 /** A reference server in a process of its own (a script of bench/reference/, or a built server), listening once it says so. */
@@ -132,13 +136,80 @@ async function signUp(server: TestServer, email = `bench-${randomBytes(6).toStri
   return { email, cookie }
 }
 
+/**
+ * `count` users, each signed in once, written straight into the database (sign-up would take
+ * minutes at argon2id's cost): their session cookies, signed with the server's secret as
+ * better-auth signs them. Onboarded, so every protected route answers them.
+ */
+async function seedSessions(server: TestServer, secret: string, count: number): Promise<string[]> {
+  const now = Date.now()
+  const created = new Date(now)
+  const expires = new Date(now + 7 * 86400_000)
+  const tokens: string[] = []
+  await withDatabase(server.databaseUrl, async (sql) => {
+    for (let start = 0; start < count; start += 500) {
+      const users: unknown[] = []
+      const sessions: unknown[] = []
+      const size = Math.min(500, count - start)
+      for (let i = 0; i < size; i++) {
+        const id = `seed-${randomBytes(9).toString('base64url')}`
+        const token = randomBytes(24).toString('base64url')
+        tokens.push(token)
+        users.push(id, 'Bench', `${id}@example.com`, true, 'user', false, 'Bench', 'UTC', created, false, created, created)
+        sessions.push(`${id}-s`, token, expires, '127.0.0.1', 'bench', id, created, created)
+      }
+      const rows = (columns: number) => Array.from({ length: size }, () => `(${Array(columns).fill('?').join(',')})`).join(',')
+      await sql.run(`INSERT INTO "user" ("id","name","email","emailVerified","role","banned","displayName","timeZone","onboardedAt","twoFactorEnabled","createdAt","updatedAt") VALUES ${rows(12)}`, users)
+      await sql.run(`INSERT INTO "session" ("id","token","expiresAt","ipAddress","userAgent","userId","createdAt","updatedAt") VALUES ${rows(8)}`, sessions)
+    }
+  })
+  return Promise.all(tokens.map(async token => `better-auth.session_token=${encodeURIComponent(`${token}.${await makeSignature(token, secret)}`)}`))
+}
+
+/** Picks an index below `n`: uniformly, or Zipf-distributed (s = 1: the k-th most used session is asked 1/k as often as the first). */
+function picker(n: number, spread: 'uniform' | 'zipf'): () => number {
+  if (spread === 'uniform') return () => Math.floor(Math.random() * n)
+  const cumulative = new Float64Array(n)
+  let total = 0
+  for (let k = 0; k < n; k++) cumulative[k] = total += 1 / (k + 1)
+  return () => {
+    const target = Math.random() * total
+    let low = 0
+    let high = n - 1
+    while (low < high) {
+      const middle = (low + high) >> 1
+      if (cumulative[middle]! < target) low = middle + 1
+      else high = middle
+    }
+    return low
+  }
+}
+
+/** Load where every request carries one of `cookies`, picked by `pick` (autocannon in this process, as for both sides of a pair). */
+async function spreadLoad(server: Served, path: string, cookies: string[], pick: () => number, duration = SPREAD_DURATION): Promise<Load> {
+  const run = (seconds: number) => autocannonRun({
+    url: server.url + path, connections: CONNECTIONS, duration: seconds,
+    requests: [{ setupRequest: request => ({ ...request, headers: { ...request.headers, cookie: cookies[pick()]! } }) }],
+  })
+  await run(1)
+  const [r, rss] = await peakRss(server.pid, run(duration))
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, n: r.requests.total, errors: r.non2xx + r.errors + r.timeouts, rss }
+}
+
+interface CacheStats { hits: number, misses: number }
+const cacheStats = async (server: Served): Promise<CacheStats> => (await (await fetch(`${server.url}/api/bench/cache`)).json()).data
+const hitRatio = (before: CacheStats, after: CacheStats) => {
+  const hits = after.hits - before.hits
+  return `${(100 * hits / Math.max(1, hits + after.misses - before.misses)).toFixed(1)}%`
+}
+
 const percent = (ratio: number) => `${Math.round(ratio * 100)}%`
 const row = (name: string, l: Load, base?: Load) => ({
   name, ...l, ratio: base ? percent(l.rps / base.rps) : '',
   p99x: base ? `${(l.p99 / Math.max(base.p99, 1)).toFixed(1)}x` : '',
 })
 /** A row whose ratio is the median of PAIRS pairs, with their min and max beside it. */
-const pairedRow = (name: string, p: Paired) => {
+const pairedRow = (name: string, p: Pick<Paired, 'ours' | 'base' | 'ratios'>) => {
   const sorted = [...p.ratios].sort((x, y) => x - y)
   return { ...row(name, p.ours, p.base), ratio: `${percent(sorted[Math.floor(sorted.length / 2)]!)} (${percent(sorted[0]!)}–${percent(sorted.at(-1)!)})` }
 }
@@ -184,7 +255,8 @@ async function benchBackend(backend: Backend, references: References) {
   // drives sign-ins from one address as fast as they go (the one use RATE_LIMIT=false is for).
   const smtp = await sink()
   const env = { BENCH_ROUTES: 'true', SESSION_CACHE_TTL: '5', REDIS_URL: '', SMTP_URL: smtp.url, RATE_LIMIT: 'false' }
-  const app = await startServer({ ...env, PORT: String(await nextPort()) }, { backend })
+  const secret = randomBytes(32).toString('base64')
+  const app = await startServer({ ...env, BETTER_AUTH_SECRET: secret, PORT: String(await nextPort()) }, { backend })
   const cached = await startServer({ ...env, SESSION_COOKIE_CACHE: '300', PORT: String(await nextPort()) }, { backend })
   try {
     const { cookie, email } = await signUp(app)
@@ -205,6 +277,20 @@ async function benchBackend(backend: Backend, references: References) {
       pairedRow('protected, slow path: auth.api.getSession, vs. plain better-auth', slowVsPlain),
       row('protected, getSession + cookie cache (300 s), vs. unprotected', await load(cached, '/api/bench/database', { cookie: cachedUser.cookie }), fastVsOpen.base),
     ]
+    // Many users at once: each request one of SESSIONS sessions, spread uniformly or Zipf-skewed,
+    // PAIRS × SPREAD_DURATION s of it (the cache as a real day finds it, misses and all).
+    const cookies = await seedSessions(app, secret, SESSIONS)
+    for (const spread of ['uniform', 'zipf'] as const) {
+      const pick = picker(cookies.length, spread)
+      const before = await cacheStats(app)
+      const spreadVsOpen = await paired(() => spreadLoad(app, '/api/bench/fast', cookies, pick), () => spreadLoad(app, '/api/bench/open', cookies, pick))
+      const hits = hitRatio(before, await cacheStats(app))
+      const label = `protected, ${SESSIONS.toLocaleString('en-US')} sessions ${spread === 'uniform' ? 'uniformly spread' : 'Zipf-skewed'} (${PAIRS} × ${SPREAD_DURATION} s, cache hits ${hits})`
+      rows.push(pairedRow(`${label}, vs. unprotected`, spreadVsOpen))
+      // Its runs against plain better-auth's (above), the i-th with the i-th.
+      const plainRatios = spreadVsOpen.runs.map((run, i) => run.ours.rps / slowVsPlain.runs[i]!.base.rps)
+      rows.push(pairedRow(`${label}, vs. plain better-auth get-session`, { ours: spreadVsOpen.ours, base: slowVsPlain.base, ratios: plainRatios }))
+    }
     const publicPage = await load(app, '/login')
     rows.push(row('SSR public page (/login), no cookie', publicPage))
     rows.push(row('SSR home page (/), no cookie', await load(app, '/')))
