@@ -1,6 +1,6 @@
 // The session cache's cost in memory, per entry: the heap after a full GC, empty and then holding
 // N sessions shaped as better-auth returns them (run with --expose-gc; `npm run bench` does).
-// Prints a markdown table; SESSION_CACHE_MAX (an entry count) is documented with these figures.
+// First the bound, RSS before and after, then a markdown table; SESSION_CACHE_MAX (an entry count) is documented with these figures.
 import { randomBytes } from 'node:crypto'
 import { SessionCache } from '../server/sessions/cache'
 
@@ -25,6 +25,23 @@ const heap = () => {
   gc!()
   return process.memoryUsage().heapUsed
 }
+
+// The bound: 100,000 distinct sessions through a cache of the default SESSION_CACHE_MAX, in the
+// mode where entries live longest (every change heard: they stay until their refresh is due).
+const BOUND = Number(process.env.BENCH_CACHE_BOUND ?? 10_000)
+const THROUGH = Number(process.env.BENCH_CACHE_THROUGH ?? 100_000)
+const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`
+const before = { heap: heap(), rss: process.memoryUsage().rss }
+const bounded = new SessionCache({ max: BOUND, ttlSeconds: 5 })
+bounded.hearsChanges(true)
+for (let i = 0; i < THROUGH; i++) {
+  const s = session()
+  bounded.set({ token: s.session.token, signature: randomBytes(32).toString('base64') }, s as never, bounded.generation)
+}
+const after = { heap: heap(), rss: process.memoryUsage().rss }
+if (bounded.size !== Math.min(BOUND, THROUGH) || bounded.indexed.sessions !== bounded.size) throw new Error(`the bound did not hold: ${bounded.size} entries, ${bounded.indexed.sessions} indexed`)
+console.log(`${THROUGH.toLocaleString('en')} sessions through a cache of SESSION_CACHE_MAX=${BOUND.toLocaleString('en')}: it holds ${bounded.size.toLocaleString('en')} (${bounded.indexed.users.toLocaleString('en')} users indexed); heap after GC ${mib(before.heap)} before, ${mib(after.heap)} after; RSS ${mib(before.rss)} before, ${mib(after.rss)} after.`)
+console.log('')
 
 console.log('| sessions held | heap after GC | per session |')
 console.log('|---:|---:|---:|')

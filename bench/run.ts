@@ -230,7 +230,10 @@ async function startReferences() {
   const dir = mkdtempSync(join(tmpdir(), 'bench-reference-'))
   const built = spawnSync(process.execPath, ['node_modules/jiti/lib/jiti-cli.mjs', 'bench/reference/build-nitro.ts', join(dir, 'nitro')], { cwd: rootDir, stdio: 'inherit' })
   if (built.status !== 0) throw new Error('bench/reference/build-nitro.ts failed')
+  const nuxtBuilt = spawnSync(process.execPath, ['node_modules/nuxt/bin/nuxt.mjs', 'build', 'bench/reference/nuxt'], { cwd: rootDir, stdio: 'inherit', env: { ...process.env, BENCH_NUXT_OUTPUT: join(dir, 'nuxt') } })
+  if (nuxtBuilt.status !== 0) throw new Error('building bench/reference/nuxt failed')
   const nitro = await startReference(join(dir, 'nitro/server/index.mjs'))
+  const nuxt = await startReference(join(dir, 'nuxt/server/index.mjs'))
   const h3 = await startReference('h3-json')
   const betterAuth = await startReference('better-auth', { DATABASE: join(dir, 'reference.db') })
   const response = await fetch(`${betterAuth.url}/api/auth/sign-up/email`, {
@@ -240,9 +243,10 @@ async function startReferences() {
   if (!response.ok) throw new Error(`reference sign-up failed: ${response.status}`)
   const cookie = response.headers.getSetCookie().map(c => c.split(';')[0]).join('; ')
   return {
-    nitro, h3, betterAuth, cookie,
+    nitro, nuxt, h3, betterAuth, cookie,
     stop: async () => {
       await nitro.stop()
+      await nuxt.stop()
       await h3.stop()
       await betterAuth.stop()
       rmSync(dir, { recursive: true, force: true })
@@ -265,13 +269,16 @@ async function benchBackend(backend: Backend, references: References) {
     // the fast path against our unprotected route, our slow path against plain better-auth's default.
     const open = () => load(app, '/api/bench/open')
     const openVsNitro = await paired(open, () => load(references.nitro, '/json'))
+    const openVsNuxt = await paired(open, () => load(references.nuxt, '/json'))
     const h3 = await load(references.h3, '/json')
     const fastVsOpen = await paired(() => load(app, '/api/bench/fast', { cookie }), open)
     const slowVsPlain = await paired(() => load(app, '/api/bench/database', { cookie }), () => load(references.betterAuth, '/api/auth/get-session', { cookie: references.cookie }))
     const rows = [
       row('reference: h3 alone, one JSON route (bench/reference/h3-json.ts)', h3),
       row('reference: minimal Nitro app, one JSON route (bench/reference/nitro)', openVsNitro.base, h3),
+      row('reference: minimal Nuxt 4 app, one JSON server route (bench/reference/nuxt)', openVsNuxt.base, openVsNitro.base),
       pairedRow('unprotected JSON route, vs. minimal Nitro', openVsNitro),
+      pairedRow('unprotected JSON route, vs. minimal Nuxt', openVsNuxt),
       pairedRow('protected, fast path: requireSession, vs. unprotected', fastVsOpen),
       row('reference: plain better-auth get-session, defaults (bench/reference/better-auth.ts)', slowVsPlain.base),
       pairedRow('protected, slow path: auth.api.getSession, vs. plain better-auth', slowVsPlain),
