@@ -18,6 +18,8 @@ export const DATABASE_CONNECT_TIMEOUT_MS = 1000
 export const DATABASE_QUERY_TIMEOUT_MS = 3000
 /** How the app's PostgreSQL connections name themselves (see the migration notify_skip_app_refresh). */
 export const APPLICATION_NAME = 'sessionkit'
+/** The application_name of each instance's LISTEN connection (plugins/revocation-listener.ts), as pg_stat_activity shows it. */
+export const LISTEN_APPLICATION_NAME = 'sessionkit-listen'
 
 /**
  * The database as this process sees it. Once a query finds it unreachable (refused, timed out,

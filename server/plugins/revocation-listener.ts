@@ -1,7 +1,7 @@
 import pg from 'pg'
 import { z } from 'zod'
 import { Outage } from '../platform/outage'
-import { DATABASE_CONNECT_TIMEOUT_MS, databaseProvider, sqliteDataVersion, useDb } from '../platform/db'
+import { DATABASE_CONNECT_TIMEOUT_MS, databaseProvider, LISTEN_APPLICATION_NAME, sqliteDataVersion, useDb } from '../platform/db'
 import { connectRedis, EPOCH_CHANNEL, EPOCH_KEY, newEpoch, REDIS_KEY_PREFIX, setEpoch, useRedis } from '../platform/redis'
 import { useSessionCache } from '../sessions/cache'
 import { INSTANCE_ID, PG_CHANNEL, REVOCATION_CHANNEL } from '../sessions/revocation'
@@ -113,7 +113,7 @@ export default defineNitroPlugin((nitro) => {
       }, 1000).unref()
     }
     const listen = async () => {
-      const next = new pg.Client({ connectionString: env.DATABASE_URL, connectionTimeoutMillis: DATABASE_CONNECT_TIMEOUT_MS })
+      const next = new pg.Client({ connectionString: env.DATABASE_URL, application_name: LISTEN_APPLICATION_NAME, connectionTimeoutMillis: DATABASE_CONNECT_TIMEOUT_MS })
       next.on('notification', message => message.payload && apply(message.payload))
       next.on('error', () => {})
       next.on('end', () => retry('connection ended'))

@@ -1,7 +1,7 @@
 import type { BrowserContext, Page } from 'playwright-core'
 import { getBrowser, setup } from '@nuxt/test-utils/e2e'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { asNewClient, deleteSessions, isLogin, password, registerInContext } from '../support/browser'
+import { asNewClient, deleteSessions, isLogin, password, pauseClock, registerInContext } from '../support/browser'
 import { chromiumLaunchOptions } from '../support/chromium'
 import { POLL_INTERVAL } from '../support/config'
 import { signUp } from '../support/http'
@@ -145,6 +145,8 @@ describe.skipIf(!launch)('every tab of a browser in step', () => {
     })
     it('checks at once when the tab becomes visible or the browser comes back online, and on focus at most every 5 s', async () => {
       const { a, context } = await twoSignedInTabs(server.url, '/dashboard', { clock: true })
+      // The page's time moves only when the test says: a slow machine cannot make "right after" 5 s.
+      await pauseClock(a)
       const checks = recordChecks({ a })
       const asked = () => a.waitForRequest(r => new URL(r.url()).pathname === '/api/session', { timeout: IN_STEP })
 

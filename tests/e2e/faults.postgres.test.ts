@@ -148,7 +148,7 @@ describe('a session that ended during a fault never comes back', () => {
     const user = await knownToBoth()
     const back = { a: lines(a, /\[postgres listen\] back/).length, b: lines(b, /\[postgres listen\] back/).length }
     // Both instances lose the notification of this delete.
-    await withDatabase(POSTGRES_URL, db => db.run('SELECT pg_terminate_backend("pid") FROM pg_stat_activity WHERE "datname" = ? AND "query" LIKE \'LISTEN %\'', [new URL(database.url).pathname.slice(1)]))
+    await withDatabase(POSTGRES_URL, db => db.run('SELECT pg_terminate_backend("pid") FROM pg_stat_activity WHERE "datname" = ? AND "application_name" = \'sessionkit-listen\'', [new URL(database.url).pathname.slice(1)]))
     expect(await deleteSessionsOf(user.email)).toBe(1)
     await logged(a, /\[postgres listen\] back/, back.a + 1)
     await logged(b, /\[postgres listen\] back/, back.b + 1)

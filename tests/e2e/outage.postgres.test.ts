@@ -20,7 +20,7 @@ beforeAll(async () => {
   redis = await tcpProxy(Number(new URL(REDIS_URL).port || 6379))
   const databaseUrl = new URL(database.url)
   databaseUrl.port = String(postgres.port)
-  app = await startServer({ REDIS_URL: `redis://127.0.0.1:${redis.port}`, SMTP_URL: mailbox.url }, { backend: 'postgres', databaseUrl: databaseUrl.toString() })
+  app = await startServer({ REDIS_URL: `redis://127.0.0.1:${redis.port}`, SMTP_URL: mailbox.url, BENCH_ROUTES: 'true' }, { backend: 'postgres', databaseUrl: databaseUrl.toString() })
 }, 120_000)
 afterAll(async () => {
   await app?.stop()
@@ -87,5 +87,19 @@ describe('dependencies that go away and come back', () => {
 
     await postgres.start()
     await expect.poll(() => status('/api/account/events', user.cookie), { timeout: 10_000, interval: 250 }).toBe(200)
+  }, 30_000)
+
+  it('a LISTEN connection that stops answering (PostgreSQL frozen, sockets open) is noticed: cached sessions fall back to SESSION_CACHE_TTL until it answers again', async () => {
+    const hearsChanges = async () => (await (await request('/api/bench/cache', { base: app.url })).json()).data.hearsChanges
+    await expect.poll(hearsChanges, { timeout: 5000, interval: 50 }).toBe(true)
+    postgres.freeze()
+    try {
+      // Its heartbeat goes unanswered (1 s apart, 1 s to answer).
+      await expect.poll(hearsChanges, { timeout: 5000, interval: 50 }).toBe(false)
+    }
+    finally {
+      postgres.thaw()
+    }
+    await expect.poll(hearsChanges, { timeout: 10_000, interval: 100 }).toBe(true)
   }, 30_000)
 })
