@@ -12,16 +12,32 @@ const BusMessage = z.object({
   sessionIds: z.array(z.string()).optional(),
   userId: z.string().optional(),
   userIds: z.array(z.string()).optional(),
+  // From the TRUNCATE trigger: every session may be gone.
+  all: z.literal(true).optional(),
 })
+
+/** The heartbeat a LISTEN connection sends itself on its own channel (never an eviction). */
+const PING = '{"ping":'
 
 /** Parses a bus message into what to evict; null for a malformed one or our own. */
 function eviction(payload: string) {
   const parsed = BusMessage.safeParse(JSON.parse(payload))
   if (!parsed.success || parsed.data.from === INSTANCE_ID) return null
-  const { from, sessionId, sessionIds = [], userId, userIds = [] } = parsed.data
+  const { from, sessionId, sessionIds = [], userId, userIds = [], all = false } = parsed.data
   // Messages from PostgreSQL's trigger carry no sender: the change may have gone around better-auth.
   const direct = from === undefined
-  return { sessionIds: sessionId ? [sessionId, ...sessionIds] : sessionIds, userIds: userId ? [userId, ...userIds] : userIds, direct }
+  return { sessionIds: sessionId ? [sessionId, ...sessionIds] : sessionIds, userIds: userId ? [userId, ...userIds] : userIds, direct, all }
+}
+
+/** The triggers that NOTIFY of changes made with SQL (prisma/postgres/migrations), and the state each must be in. */
+const TRIGGERS = ['session_deleted', 'session_updated', 'session_truncated', 'user_changed', 'user_truncated']
+
+/** What is wrong with the NOTIFY triggers (missing, or disabled), or undefined if all fire. */
+async function missingTriggers(client: pg.Client): Promise<string | undefined> {
+  const { rows } = await client.query<{ tgname: string, tgenabled: string }>('SELECT tgname, tgenabled FROM pg_trigger WHERE tgname = ANY($1) AND NOT tgisinternal', [TRIGGERS])
+  const firing = new Set(rows.filter(row => row.tgenabled === 'O' || row.tgenabled === 'A').map(row => row.tgname))
+  const wrong = TRIGGERS.filter(name => !firing.has(name))
+  return wrong.length ? `trigger${wrong.length === 1 ? '' : 's'} ${wrong.join(', ')} missing or disabled` : undefined
 }
 
 /** Removes the Redis copies of a user's sessions, which embed the user (role, ban) as it was. */
@@ -53,6 +69,14 @@ export default defineNitroPlugin((nitro) => {
     try {
       const target = eviction(payload)
       if (!target) return
+      if (target.all) {
+        // TRUNCATE: no copy in Redis is believed from now (a new epoch for every instance, this
+        // one trusting none until it hears it), and every cached session is forgotten.
+        setEpoch(undefined)
+        cache.clear()
+        newEpoch()
+        return
+      }
       cache.evict(target)
       // A row changed behind better-auth's back still has a copy in secondary storage: remove its
       // user's (the message names no token, so every copy of that user's sessions goes).
@@ -114,25 +138,39 @@ export default defineNitroPlugin((nitro) => {
     }
     const listen = async () => {
       const next = new pg.Client({ connectionString: env.DATABASE_URL, application_name: LISTEN_APPLICATION_NAME, connectionTimeoutMillis: DATABASE_CONNECT_TIMEOUT_MS })
-      next.on('notification', message => message.payload && apply(message.payload))
+      let awaited: string | undefined
+      next.on('notification', (message) => {
+        if (!message.payload) return
+        if (!message.payload.startsWith(PING)) return apply(message.payload)
+        if (message.payload === awaited) awaited = undefined
+      })
       next.on('error', () => {})
       next.on('end', () => retry('connection ended'))
       try {
         await next.connect()
         await next.query(`LISTEN ${PG_CHANNEL}`)
         client = next
+        const triggers = await missingTriggers(next)
+        if (triggers) console.warn(`[postgres listen] ${triggers}: changes made with SQL are not heard, and cached sessions are answered at most SESSION_CACHE_TTL after they were verified`)
         if (outage.down) {
-          // Changes made meanwhile were not heard: forget what this instance cached, and every
-          // instance stops reading the session copies in Redis written before now.
-          cache.clear()
+          // Changes made meanwhile were not heard: every instance stops reading the session
+          // copies in Redis written before now (this one at once, before it clears its cache).
+          setEpoch(undefined)
           await newEpoch()
           outage.end()
         }
-        cache.hearsChanges(true)
-        // A connection that stops answering (a frozen server, a dropped route) ends no socket by
-        // itself: ask it every second, and end it if it does not answer in time.
+        // Whatever was cached before this connection listened may have missed its change.
+        cache.clear()
+        cache.hearsChanges(!triggers)
+        // The heartbeat is a notification the connection sends itself, every second: a frozen
+        // server or a dropped route ends no socket by itself, and a pooler that does not keep
+        // LISTEN (PgBouncer in transaction mode) answers queries but delivers nothing. One not
+        // heard back by the next beat ends the connection.
+        let beat = 0
         const heartbeat = setInterval(() => {
-          next.query({ text: 'SELECT 1', query_timeout: DATABASE_CONNECT_TIMEOUT_MS } as pg.QueryConfig).catch(() => next.end().catch(() => {}))
+          if (awaited !== undefined) return next.end().catch(() => {})
+          awaited = `${PING}"${INSTANCE_ID}:${++beat}"}`
+          next.query({ text: 'SELECT pg_notify($1, $2)', values: [PG_CHANNEL, awaited], query_timeout: DATABASE_CONNECT_TIMEOUT_MS } as pg.QueryConfig).catch(() => next.end().catch(() => {}))
         }, LISTEN_HEARTBEAT_MS)
         heartbeat.unref()
         next.on('end', () => clearInterval(heartbeat))
@@ -153,7 +191,6 @@ export default defineNitroPlugin((nitro) => {
     // Another connection's commit (a `sqlite3` session, a script) may have changed any session or
     // user: forget what is cached. This process's own writes evict precisely (sessions/revocation.ts).
     let seen: number | undefined
-    let watchedOnce = false
     const watch = setInterval(() => {
       let version: number | undefined
       try {
@@ -166,12 +203,12 @@ export default defineNitroPlugin((nitro) => {
         seen = undefined
         return cache.hearsChanges(false)
       }
-      if (version !== seen && (seen !== undefined || watchedOnce)) cache.clear()
+      if (version !== seen) cache.clear()
       seen = version
-      watchedOnce = true
       cache.hearsChanges(true)
     }, SQLITE_WATCH_MS)
     watch.unref()
+    // (The first reading clears too: what was cached before it may predate another connection's commit.)
     closers.push(async () => clearInterval(watch))
   }
 

@@ -38,7 +38,11 @@ export async function getAuthSession(event: H3Event): Promise<AuthSession | null
     response = null
   }
   if (response && cookie && generation === cache.generation) {
-    cache.set(cookie, response, generation, cacheableUntil(response.session, env))
+    // With better-auth's cookie cache on, its answer may come from a signed cookie, not the
+    // database: an ended session replayed with its session_data cookie must not be believed for
+    // longer than the cookie cache is documented to allow.
+    const until = cacheableUntil(response.session, env)
+    cache.set(cookie, response, generation, env.SESSION_COOKIE_CACHE > 0 ? Math.min(until, Date.now() + env.SESSION_CACHE_TTL * 1000) : until)
     // Its copy in Redis was from before an outage: the database has just confirmed it, so it may be read again.
     await refreshStaleCopy(cookie.token, response)
   }

@@ -86,7 +86,7 @@ describe.skipIf(postgresMissing)('committed PostgreSQL migrations', () => {
       expect(new Set(expected.columns.map(c => (c as { table_name: string }).table_name))).toEqual(new Set(['account', 'audit_event', 'jwks', 'session', 'twoFactor', 'user', 'verification']))
       expect(await pgShape(a)).toEqual(expected)
       const triggers = await a.all<{ tgname: string }>(`SELECT tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY tgname`)
-      expect(triggers.map(t => t.tgname)).toEqual(['session_deleted', 'session_updated', 'user_changed'])
+      expect(triggers.map(t => t.tgname)).toEqual(['session_deleted', 'session_truncated', 'session_updated', 'user_changed', 'user_truncated'])
     }
     finally {
       await a.close()
