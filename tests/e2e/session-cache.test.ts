@@ -35,3 +35,24 @@ describe(`the session cache, on ${backend}`, () => {
     await expect.poll(() => status(user.cookie), { timeout: 1000, interval: 20 }).toBe(401)
   })
 })
+
+describe(`the session cache beside better-auth's cookie cache, on ${backend}`, () => {
+  let cookieCached: ClockServer
+  beforeAll(async () => {
+    cookieCached = await startClockServer({ SESSION_COOKIE_CACHE: '60', SESSION_CACHE_TTL: '5' })
+  })
+  afterAll(() => cookieCached?.stop())
+
+  it('a signed-out session replayed with its session_data cookie is refused once that cookie\'s 60 s are over, not a day later', async () => {
+    const signedUp = await signUp(cookieCached.url, undefined, { onboard: false })
+    const cookies = signedUp.response.headers.getSetCookie().map(c => c.split(';')[0]).join('; ')
+    expect(cookies).toContain('better-auth.session_data=')
+    const me = async () => (await request('/api/me', { base: cookieCached.url, cookie: cookies })).status
+    expect(await me()).toBe(200)
+    expect((await request('/api/auth/sign-out', { method: 'POST', base: cookieCached.url, cookie: cookies, body: '{}' })).status).toBe(200)
+    // As documented for SESSION_COOKIE_CACHE: its signed cookie still vouches for the session meanwhile.
+    expect(await me()).toBe(200)
+    cookieCached.setClock(120)
+    expect(await me()).toBe(401)
+  })
+})
