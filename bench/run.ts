@@ -387,6 +387,37 @@ async function propagation() {
 }
 
 /**
+ * SQLite: ms from a session's row deleted by another connection (the `sqlite3` shell, a script)
+ * to the app's first 401 for that session, which it had cached, polling back to back.
+ */
+async function sqliteWatch() {
+  const server = await startServer({ RATE_LIMIT: 'false', PORT: String(await nextPort()) }, { backend: 'sqlite' })
+  const me = (cookie: string) => fetch(`${server.url}/api/me`, { headers: { cookie } }).then(r => r.status)
+  const delays: number[] = []
+  try {
+    for (let i = 0; i < REVOCATIONS / 2; i++) {
+      const { cookie, email } = await signUp(server)
+      if (await me(cookie) !== 200 || await me(cookie) !== 200) throw new Error('a new session was refused')
+      let committed = 0
+      await withDatabase(server.databaseUrl, async (sql) => {
+        await sql.run('DELETE FROM "session" WHERE "userId" = (SELECT "id" FROM "user" WHERE "email" = ?)', [email])
+        committed = performance.now()
+      })
+      while (await me(cookie) !== 401) {
+        if (performance.now() - committed > 5000) throw new Error('the deleted session still answered 5 s on')
+      }
+      delays.push(performance.now() - committed)
+    }
+  }
+  finally {
+    await server.stop()
+  }
+  const sorted = [...delays].sort((x, y) => x - y)
+  const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!
+  return { n: delays.length, p50: pct(0.5), p99: pct(0.99), max: sorted.at(-1)! }
+}
+
+/**
  * Revocation under load: A answers one cookie as fast as WORKERS clients can ask (keep-alive,
  * loopback) while B signs it out. Per round: ms from B's answer to A's first 401 (zero or less:
  * A refused before B's answer was read), and how many 200s A gave to requests sent after B's answer.
@@ -484,7 +515,7 @@ async function redisFrozen(cacheTtl: string) {
 
 const f = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1))
 
-function markdown(tables: { backend: string, rows: ReturnType<typeof row>[] }[], delays: Awaited<ReturnType<typeof propagation>> | string, underLoad: Awaited<ReturnType<typeof revocationUnderLoad>> | string, memory: string) {
+function markdown(tables: { backend: string, rows: ReturnType<typeof row>[] }[], delays: Awaited<ReturnType<typeof propagation>> | string, underLoad: Awaited<ReturnType<typeof revocationUnderLoad>> | string, memory: string, watch: Awaited<ReturnType<typeof sqliteWatch>> | string) {
   const lines = [`Machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}. `
     + `${CONNECTIONS} connections (8 for sign-in, 1 for password reset), ${DURATION} s per row after a 1 s warm-up, loopback. A ratio row names its baseline; "median, min–max" is over ${PAIRS} alternating pairs (baseline, then ours). n: requests behind each p99.`, '']
   for (const { backend, rows } of tables) {
@@ -504,6 +535,9 @@ function markdown(tables: { backend: string, rows: ReturnType<typeof row>[] }[],
     lines.push('| rounds | A\'s rate on the cookie, req/s | B\'s answer to A\'s first 401: p50 ms | p99 ms | max ms | 200s A gave to requests sent after B\'s answer | rounds with any |', '|---:|---:|---:|---:|---:|---:|---:|')
     lines.push(`| ${underLoad.rounds} | ${f(underLoad.rps)} | ${underLoad.p50.toFixed(1)} | ${underLoad.p99.toFixed(1)} | ${underLoad.max.toFixed(1)} | ${underLoad.late} | ${underLoad.lateRounds} |`)
   }
+  lines.push('', '### SQLite: a row deleted by another connection, to the first 401 for its cached session', '')
+  if (typeof watch === 'string') lines.push(watch)
+  else lines.push('| deletions | p50 ms | p99 ms | max ms |', '|---:|---:|---:|---:|', `| ${watch.n} | ${watch.p50.toFixed(1)} | ${watch.p99.toFixed(1)} | ${watch.max.toFixed(1)} |`)
   lines.push('', '### The session cache in memory (heap after a full GC)', '', memory)
   return lines.join('\n')
 }
@@ -513,7 +547,7 @@ if (process.env.BENCH_SKIP_BUILD !== '1') {
   if (build.status !== 0) process.exit(1)
 }
 const missing = await productionServicesReachable()
-/** BENCH_ONLY=sqlite,postgres,propagation,load,frozen,memory runs those parts only. */
+/** BENCH_ONLY=sqlite,postgres,propagation,load,frozen,memory,watch runs those parts only. */
 const only = process.env.BENCH_ONLY?.split(',')
 const wanted = (part: string) => !only || only.includes(part)
 const notAsked = 'Not run (BENCH_ONLY).'
@@ -535,7 +569,8 @@ if (wanted('memory')) {
   if (measured.status !== 0) throw new Error(`bench/cache-memory.ts failed: ${measured.stderr}`)
   memory = measured.stdout.trim()
 }
-const table = markdown(tables, delays, underLoad, memory)
+const watch = wanted('watch') ? await sqliteWatch() : notAsked
+const table = markdown(tables, delays, underLoad, memory, watch)
 console.log(`\n${table}\n`)
 if (missing) console.warn(`PostgreSQL rows skipped: ${missing}`)
 
