@@ -185,13 +185,16 @@ function picker(n: number, spread: 'uniform' | 'zipf'): () => number {
   }
 }
 
-/** Load where every request carries one of `cookies`, picked by `pick` (autocannon in this process, as for both sides of a pair). */
-async function spreadLoad(server: Served, path: string, cookies: string[], pick: () => number, duration = SPREAD_DURATION): Promise<Load> {
+/**
+ * Load where every request carries one of `cookies`, picked by `pick` (autocannon in this process,
+ * as for both sides of a pair), after a 1 s warm-up unless `warmUp` is false.
+ */
+async function spreadLoad(server: Served, path: string, cookies: string[], pick: () => number, { duration = SPREAD_DURATION, warmUp = true } = {}): Promise<Load> {
   const run = (seconds: number) => autocannonRun({
     url: server.url + path, connections: CONNECTIONS, duration: seconds,
     requests: [{ setupRequest: request => ({ ...request, headers: { ...request.headers, cookie: cookies[pick()]! } }) }],
   })
-  await run(1)
+  if (warmUp) await run(1)
   const [r, rss] = await peakRss(server.pid, run(duration))
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, n: r.requests.total, errors: r.non2xx + r.errors + r.timeouts, rss }
 }
@@ -201,6 +204,25 @@ const cacheStats = async (server: Served): Promise<CacheStats> => (await (await 
 const hitRatio = (before: CacheStats, after: CacheStats) => {
   const hits = after.hits - before.hits
   return `${(100 * hits / Math.max(1, hits + after.misses - before.misses)).toFixed(1)}%`
+}
+
+/** Polls `server`'s /api/me with `cookie` back to back until it answers 401: ms since `since`. */
+async function msUntilRefused(server: Served, cookie: string, since: number): Promise<number> {
+  while ((await fetch(`${server.url}/api/me`, { headers: { cookie } })).status !== 401) {
+    if (performance.now() - since > 5000) throw new Error(`${server.url} still accepted an ended session 5 s on`)
+  }
+  return performance.now() - since
+}
+
+/** Deletes the sessions of `email` with SQL, as an operator would (another connection than the app's). */
+const deleteSessionsOf = (databaseUrl: string, email: string) =>
+  withDatabase(databaseUrl, sql => sql.run('DELETE FROM "session" WHERE "userId" = (SELECT "id" FROM "user" WHERE "email" = ?)', [email]))
+
+/** Count, p50, p99 and max of some delays in ms. */
+function delaySummary(values: number[]) {
+  const sorted = [...values].sort((x, y) => x - y)
+  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!
+  return { n: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted.at(-1)! }
 }
 
 const percent = (ratio: number) => `${Math.round(ratio * 100)}%`
@@ -351,12 +373,6 @@ async function propagation() {
   const a = await startServer({ ...env, PORT: String(await nextPort()) }, { backend: 'postgres', databaseUrl: database.url })
   const b = await startServer({ ...env, PORT: String(await nextPort()) }, { backend: 'postgres', databaseUrl: database.url })
   const me = (cookie: string) => fetch(`${a.url}/api/me`, { headers: { cookie } }).then(r => r.status)
-  const until401 = async (cookie: string, since: number) => {
-    while (await me(cookie) !== 401) {
-      if (performance.now() - since > 5000) throw new Error('revocation did not reach A within 5 s')
-    }
-    return performance.now() - since
-  }
   const delays: Record<'bus' | 'sql', number[]> = { bus: [], sql: [] }
   try {
     for (let i = 0; i < REVOCATIONS; i++) {
@@ -366,11 +382,11 @@ async function propagation() {
       if (i % 2 === 0) {
         const response = await fetch(`${b.url}/api/auth/sign-out`, { method: 'POST', headers: { cookie, 'origin': b.url, 'content-type': 'application/json' }, body: '{}' })
         if (!response.ok) throw new Error(`sign-out failed: ${response.status}`)
-        delays.bus.push(await until401(cookie, performance.now()))
+        delays.bus.push(await msUntilRefused(a, cookie, performance.now()))
       }
       else {
-        await withDatabase(database.url, sql => sql.run('DELETE FROM "session" WHERE "userId" = (SELECT "id" FROM "user" WHERE "email" = ?)', [email]))
-        delays.sql.push(await until401(cookie, performance.now()))
+        await deleteSessionsOf(database.url, email)
+        delays.sql.push(await msUntilRefused(a, cookie, performance.now()))
       }
     }
   }
@@ -379,10 +395,9 @@ async function propagation() {
     await b.stop()
     await database.drop()
   }
-  const pct = (values: number[], p: number) => [...values].sort((x, y) => x - y)[Math.min(values.length - 1, Math.floor(values.length * p))]!
   return Object.entries(delays).map(([how, values]) => ({
     how: how === 'bus' ? 'sign-out on B (better-auth, Redis pub/sub)' : 'row deleted with SQL (trigger, LISTEN/NOTIFY)',
-    n: values.length, p50: pct(values, 0.5), p99: pct(values, 0.99), max: Math.max(...values),
+    ...delaySummary(values),
   }))
 }
 
@@ -398,23 +413,19 @@ async function sqliteWatch() {
     for (let i = 0; i < REVOCATIONS / 2; i++) {
       const { cookie, email } = await signUp(server)
       if (await me(cookie) !== 200 || await me(cookie) !== 200) throw new Error('a new session was refused')
+      // Timed from the commit: better-sqlite3 commits before run() returns, closing takes longer.
       let committed = 0
       await withDatabase(server.databaseUrl, async (sql) => {
         await sql.run('DELETE FROM "session" WHERE "userId" = (SELECT "id" FROM "user" WHERE "email" = ?)', [email])
         committed = performance.now()
       })
-      while (await me(cookie) !== 401) {
-        if (performance.now() - committed > 5000) throw new Error('the deleted session still answered 5 s on')
-      }
-      delays.push(performance.now() - committed)
+      delays.push(await msUntilRefused(server, cookie, committed))
     }
   }
   finally {
     await server.stop()
   }
-  const sorted = [...delays].sort((x, y) => x - y)
-  const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!
-  return { n: delays.length, p50: pct(0.5), p99: pct(0.99), max: sorted.at(-1)! }
+  return delaySummary(delays)
 }
 
 /**
@@ -470,16 +481,16 @@ async function revocationUnderLoad() {
     await b.stop()
     await database.drop()
   }
-  const sorted = [...delays].sort((x, y) => x - y)
-  const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!
-  return { rounds: delays.length, rps: requests / (loadMs / 1000), p50: pct(0.5), p99: pct(0.99), max: sorted.at(-1)!, late: late.reduce((x, y) => x + y, 0), lateRounds: late.filter(n => n > 0).length }
+  const { n, p50, p99, max } = delaySummary(delays)
+  return { rounds: n, rps: requests / (loadMs / 1000), p50, p99, max, late: late.reduce((x, y) => x + y, 0), lateRounds: late.filter(n => n > 0).length }
 }
 
 /**
  * Redis frozen (SIGSTOP: connected, not answering) against Redis answering, the same load each: a
  * random one of 40 sessions per request, with the in-process cache as configured by default
- * (SESSION_CACHE_TTL 5 s: a session goes to Redis every 5 s), and without it (every request reads
- * the session's copy in Redis, or the database once Redis counts as down: the worst case).
+ * (with LISTEN up, a session goes back to Redis only when its refresh is due), and without it
+ * (every request reads the session's copy in Redis, or the database once Redis counts as down:
+ * the worst case).
  */
 async function redisFrozen(cacheTtl: string) {
   const redis = await startRedisServer()
@@ -493,18 +504,13 @@ async function redisFrozen(cacheTtl: string) {
       })
       cookies.push(response.headers.getSetCookie().map(c => c.split(';')[0]).join('; '))
     }
-    const run = async () => {
-      const r = await autocannonRun({
-        url: `${server.url}/api/session`, connections: CONNECTIONS, duration: DURATION,
-        requests: [{ setupRequest: request => ({ ...request, headers: { ...request.headers, cookie: cookies[Math.floor(Math.random() * cookies.length)]! } }) }],
-      })
-      return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, n: r.requests.total, errors: r.non2xx + r.errors + r.timeouts, rss: 0 }
-    }
+    // No warm-up in the frozen run: the requests that first find Redis frozen are the point.
+    const run = () => spreadLoad(server, '/api/session', cookies, picker(cookies.length, 'uniform'), { duration: DURATION, warmUp: false })
     await autocannonRun({ url: `${server.url}/api/session`, connections: CONNECTIONS, duration: 1 })
     const answering = await run()
     redis.freeze()
     const frozen = await run().finally(() => redis.thaw())
-    const cache = cacheTtl === '0' ? 'no in-process cache' : `in-process cache ${cacheTtl} s`
+    const cache = cacheTtl === '0' ? 'no in-process cache' : 'in-process cache (defaults)'
     return [row(`${cache}: Redis answering`, answering), row(`${cache}: Redis frozen (its misses go to the database)`, frozen, answering)]
   }
   finally {
