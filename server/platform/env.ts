@@ -31,6 +31,7 @@ const EnvSchema = z.object({
   SESSION_CACHE_TTL: z.coerce.number().int().min(0).max(3600).default(5),
   SESSION_CACHE_MAX: z.coerce.number().int().min(0).default(10_000),
   SESSION_COOKIE_CACHE: z.coerce.number().int().min(0).default(0),
+  PAGE_CACHE_TTL: z.coerce.number().int().min(0).max(3600).default(10),
   BENCH_ROUTES: flag(false),
   BETTER_AUTH_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   BETTER_AUTH_URL: z.url({ protocol: /^https?$/ }).optional(),
