@@ -290,7 +290,7 @@ async function benchBackend(backend: Backend, references: References) {
   const env = { BENCH_ROUTES: 'true', SESSION_CACHE_TTL: '5', REDIS_URL: '', SMTP_URL: smtp.url, RATE_LIMIT: 'false' }
   const secret = randomBytes(32).toString('base64')
   const app = await startServer({ ...env, BETTER_AUTH_SECRET: secret, PORT: String(await nextPort()) }, { backend })
-  const cached = await startServer({ ...env, SESSION_COOKIE_CACHE: '300', PORT: String(await nextPort()) }, { backend })
+  const cached = await startServer({ ...env, SESSION_COOKIE_CACHE: '300', PAGE_CACHE_TTL: '0', PORT: String(await nextPort()) }, { backend })
   try {
     const { cookie, email } = await signUp(app)
     const cachedUser = await signUp(cached)
@@ -339,8 +339,10 @@ async function benchBackend(backend: Backend, references: References) {
       rows.push(pairedRow(`${label}, vs. plain better-auth get-session`, { ours: spreadVsOpen.ours, base: slowVsPlain.base, ratios: plainRatios }))
     }
     const publicPage = await load(app, '/login')
-    rows.push(row('SSR public page (/login), no cookie', publicPage))
-    rows.push(row('SSR home page (/), no cookie', await load(app, '/')))
+    rows.push(row('SSR public page (/login), no cookie, kept for PAGE_CACHE_TTL', publicPage))
+    const rendered = await load(cached, '/')
+    rows.push(row('SSR home page (/), no cookie, every request rendered (PAGE_CACHE_TTL=0)', rendered))
+    rows.push(row('SSR home page (/), no cookie, kept for PAGE_CACHE_TTL (10 s)', await load(app, '/'), rendered))
     rows.push(row('SSR /dashboard, signed in', await load(app, '/dashboard', { cookie }), publicPage))
     const body = JSON.stringify({ email, password: PASSWORD })
     rows.push(row('sign-in (argon2id password check, one at a time per spare core)', await load(app, '/api/auth/sign-in/email', { method: 'POST', body, connections: 8 })))
