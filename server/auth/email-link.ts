@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose'
 import { EMAIL_LINK_LIFETIME } from './account-mail'
 import { useDb } from '../platform/db'
 import { digest } from '../platform/digest'
@@ -15,4 +16,18 @@ export async function markLinkUsed(token: string) {
   await useDb().verification.create({
     data: { id: crypto.randomUUID(), identifier: usedKey(token), value: 'used', expiresAt: new Date(Date.now() + EMAIL_LINK_LIFETIME * 1000) },
   })
+}
+
+/**
+ * The address a confirmation link's token names: better-auth's token is a JWT carrying `email`
+ * (pinned by tests/unit/better-auth-behaviour.test.ts); undefined for anything else.
+ */
+export function addressOfConfirmationLink(token: string): string | undefined {
+  try {
+    const { email } = decodeJwt(token)
+    return typeof email === 'string' ? email : undefined
+  }
+  catch {
+    return undefined
+  }
 }

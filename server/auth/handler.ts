@@ -56,7 +56,7 @@ export async function handleAuthRequest(event: H3Event) {
   // A successful sign-out wipes what the browser kept, but not its cookies: "trust this browser" must survive.
   if (response.ok && path === '/api/auth/sign-out') response.headers.set('clear-site-data', '"storage"')
   // The app's own pages hold the HttpOnly cookie; a session token in a header is for other clients only.
-  if (sameOriginBrowser(event)) response.headers.delete('set-auth-token')
+  if (sameOriginBrowser(event) || await awaitsSecondFactor(response)) response.headers.delete('set-auth-token')
   keepRedirectOnSite(response, route)
   if (path.startsWith('/api/auth/callback/')) await onToSecondFactor(response)
   const clear = response.ok ? response : await rewriteJson(await withJsonError(response), withClearMessage)
@@ -141,6 +141,13 @@ async function onToSecondFactor(response: Response) {
   response.headers.set('location', `/login-2fa?redirect=${encodeURIComponent(safeRedirect(location))}`)
 }
 
+/** A sign-in that stopped at its second factor: no session exists yet, so no token goes out either. */
+async function awaitsSecondFactor(response: Response): Promise<boolean> {
+  if (!response.headers.has('set-auth-token') || !response.headers.get('content-type')?.includes('application/json')) return false
+  const body = await response.clone().json().catch(() => undefined) as { twoFactorRedirect?: unknown } | undefined
+  return body?.twoFactorRedirect === true
+}
+
 /** better-auth's bare refusals (a 404 or 415 with no body) as JSON like every other error. */
 async function withJsonError(response: Response): Promise<Response> {
   if (response.headers.get('content-type')?.includes('application/json') || response.status < 400) return response
@@ -184,10 +191,13 @@ export const CLEAR_MESSAGES: Record<string, string> = {
   FAILED_TO_UNLINK_LAST_ACCOUNT: 'This is the only way you can sign in to this account, so it cannot be disconnected.',
 }
 
+/** better-auth's refusal as every API error of this app reads: `{ success: false, message, code }`, said clearly. */
 function withClearMessage(body: unknown): unknown {
-  const code = (body as { code?: unknown } | undefined)?.code
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return body
+  const { code, success } = body as { code?: unknown, success?: unknown }
   const message = typeof code === 'string' && CLEAR_MESSAGES[code]
-  return message ? { ...body as object, message } : body
+  if (!message && success === false) return body
+  return { ...body, success: false, ...(message && { message }) }
 }
 
 /** The response with its JSON body passed through `change` (the same response if nothing changed). */

@@ -77,6 +77,8 @@ function createAuth() {
         // A password lock (someone guessing) ends with the new password: its owner proved the mailbox.
         await clearLimit(PASSWORD_LIMIT, user.email)
         await recordAudit({ type: 'password_reset', userId: user.id, email: user.email, headers: request?.headers })
+        // The link proved the address, and whoever had the account before is out: ADMIN_EMAILS holds.
+        await promoteAdminEmail(user, { emailVerified: true })
       },
       // EMAIL_VERIFICATION=required: no sign-in before the address is confirmed, and sign-up answers
       // alike for new and taken addresses (the owner of a taken one gets a mail instead).
@@ -162,10 +164,7 @@ function createAuth() {
           after: auditOAuthSignUp,
         },
         update: {
-          after: async (user, ctx) => {
-            await promoteVerifiedAdmin(user)
-            await auditEmailVerified(user, ctx)
-          },
+          after: async (user, ctx) => auditEmailVerified(user, ctx),
         },
       },
       account: { create: { after: auditAccountLinked } },
@@ -205,10 +204,15 @@ export async function updateUser(id: string, data: Record<string, unknown>) {
 
 // What follows reaches into better-auth's internals (its context and internal adapter): only this file may.
 
-/** ADMIN_EMAILS takes effect once the address is confirmed: its owner becomes an administrator then. */
-async function promoteVerifiedAdmin(user: { id: string, email: string, emailVerified: boolean, role?: string | null }) {
-  if (!user.emailVerified || user.role === 'admin' || !isAdminEmail(user.email)) return
-  await updateUser(user.id, { role: 'admin' })
+/**
+ * ADMIN_EMAILS makes an administrator of whoever proves both the address and the account at once:
+ * confirming the address while signed in to it, or setting its password with an emailed reset link
+ * (which ends every session). Confirming alone is not enough: whoever registered the address first
+ * holds its password, and its owner's click would hand them the role.
+ */
+export async function promoteAdminEmail(user: { id: string, email: string, role?: string | null }, also: { emailVerified?: true } = {}) {
+  if (user.role === 'admin' || !isAdminEmail(user.email)) return
+  await updateUser(user.id, { role: 'admin', ...also })
   await recordAudit({ type: 'role_changed', userId: user.id, email: user.email, detail: { role: 'admin', by: 'ADMIN_EMAILS' } })
 }
 

@@ -53,7 +53,10 @@ export async function applyLimits(event: H3Event, route: Route, keys: LimitKeys)
     // Hashed: the limiter's keys (in Redis, say) name no one.
     const key = digest(raw.trim().toLowerCase())
     const limiter = limiterFor(limit)
-    await limiter.consume(key).catch((refusal: unknown) => refusal instanceof RateLimiterRes ? tooManyRequests(event, refusal.msBeforeNext / 1000, limit.message && (wait => limit.message!(wait, mailAvailable()))) : undefined)
+    const wait = (refusal: RateLimiterRes) => limit.count === 'in-flight' ? 1 : refusal.msBeforeNext / 1000
+    await limiter.consume(key).catch((refusal: unknown) => refusal instanceof RateLimiterRes ? tooManyRequests(event, wait(refusal), limit.message && (text => limit.message!(text, mailAvailable()))) : undefined)
+    // Free again once this request is answered (or its client went away); `duration` bounds a lost release.
+    if (limit.count === 'in-flight') event.node.res.once('close', () => limiter.delete(key).catch(() => {}))
     if (limit.count !== 'failures') continue
     event.node.res.once('finish', () => {
       const status = event.node.res.statusCode

@@ -38,7 +38,7 @@ async function readLimitedBody(event: H3Event): Promise<string | undefined> {
   const raw = await new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
-    const done = () => req.off('data', onData).off('end', onEnd).off('error', onError)
+    const done = () => req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onError)
     const onData = (chunk: Buffer) => {
       size += chunk.length
       if (size <= BODY_LIMIT && declared <= BODY_LIMIT) chunks.push(chunk)
@@ -53,11 +53,12 @@ async function readLimitedBody(event: H3Event): Promise<string | undefined> {
       if (size > BODY_LIMIT || declared > BODY_LIMIT) reject(tooLarge())
       else resolve(Buffer.concat(chunks))
     }
-    const onError = (error: Error) => {
+    // A client that goes away mid-body (its socket reset) is its own failure, never the database's.
+    const onError = () => {
       done()
-      reject(error)
+      reject(fail(400, 'The request body ended before it was complete.', 'INCOMPLETE_BODY'))
     }
-    req.on('data', onData).once('end', onEnd).once('error', onError)
+    req.on('data', onData).once('end', onEnd).once('error', onError).once('close', onError)
   });
   (req as unknown as Record<symbol, unknown>)[Symbol.for('h3RawBody')] = Promise.resolve(raw)
   return raw.length ? raw.toString('utf8') : undefined
@@ -77,15 +78,30 @@ async function readJsonBody(event: H3Event): Promise<Record<string, unknown> | u
     throw fail(400, 'The body is not valid JSON.', 'INVALID_JSON')
   }
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw fail(400, 'The body must be a JSON object.', 'INVALID_JSON')
-  if (hasNul(body)) throw NUL_REFUSED()
+  assertPlainText(body)
   return body as Record<string, unknown>
 }
 
-/** Whether a parsed JSON value holds the NUL character in any key or string (PostgreSQL's text refuses it). */
-function hasNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\0')
-  if (!value || typeof value !== 'object') return false
-  return Object.entries(value).some(([key, item]) => key.includes('\0') || hasNul(item))
+/** Deepest nesting a body may have: every schema of the table is two levels deep at most. */
+export const BODY_DEPTH_LIMIT = 16
+
+/**
+ * Refuses a parsed JSON value nested deeper than BODY_DEPTH_LIMIT (code that walks it, ours or a
+ * library's, would run out of stack) or holding the NUL character in any key or string
+ * (PostgreSQL's text refuses it). Walks with its own stack, so no depth makes it throw.
+ */
+function assertPlainText(value: unknown) {
+  const pending: [unknown, number][] = [[value, 0]]
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [item, depth] = next
+    if (typeof item === 'string' && item.includes('\0')) throw NUL_REFUSED()
+    if (!item || typeof item !== 'object') continue
+    if (depth >= BODY_DEPTH_LIMIT) throw fail(400, `The body is nested more than ${BODY_DEPTH_LIMIT} levels deep.`, 'INVALID_JSON')
+    for (const [key, inner] of Object.entries(item)) {
+      if (key.includes('\0')) throw NUL_REFUSED()
+      pending.push([inner, depth + 1])
+    }
+  }
 }
 const NUL_REFUSED = () => fail(400, 'Text may not contain the NUL character (\\u0000).', 'INVALID_CHARACTER')
 
@@ -125,7 +141,7 @@ export async function enforcePolicy(event: H3Event): Promise<Route> {
     if (!parsed.success) throw createError({ statusCode: 400, message: 'Invalid request body', data: { issues: parsed.error.issues } })
   }
   const query = getQuery(event)
-  if (hasNul(query)) throw NUL_REFUSED()
+  assertPlainText(query)
   for (const field of REDIRECT_FIELDS) {
     assertSameSite(field, body?.[field])
     assertSameSite(field, query[field])

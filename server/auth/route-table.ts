@@ -23,7 +23,8 @@ export interface Limit {
   points: number
   /** Seconds. */
   duration: number
-  count: 'attempts' | 'failures'
+  /** `in-flight`: one request at a time per key (a second one meanwhile gets 429), for checks that are not atomic. */
+  count: 'attempts' | 'failures' | 'in-flight'
   /** A product rule rather than an abuse limit: holds even with RATE_LIMIT=false. */
   always?: boolean
   /** The refusal, given the wait in words and whether this server sends mail (so other ways in can be named). */
@@ -56,6 +57,11 @@ export const PASSWORD_LIMIT: Limit = { name: 'password', per: 'email', points: 5
 const PASSWORD_OF_USER: Limit = { ...PASSWORD_LIMIT, per: 'user', message: other('You can still reset your password by email.', ' You stay signed in meanwhile.') }
 /** Codes mailed for sign-in: 3 tries per code (better-auth), and at most 10 wrong ones an hour per account. */
 const SIGN_IN_CODE: Limit = { name: 'sign-in-code', per: 'email', points: 10, duration: 3600, count: 'failures', message: other('You can still sign in with your password, or reset it by email.') }
+/**
+ * better-auth counts a code's 3 tries with a read and a later write: tries sent at once would all be
+ * checked. One try per account at a time keeps the count true.
+ */
+const ONE_CODE_TRY_AT_A_TIME: Limit = { name: 'sign-in-code-busy', per: 'email', points: 1, duration: 30, count: 'in-flight', always: true, message: wait => `Another code for this account is being checked. Try again in ${wait}.` }
 /** Second-factor codes (TOTP and backup codes): a backstop behind better-auth's own lockout at sign-in (5 wrong codes). */
 const SECOND_FACTOR: Limit = { name: 'second-factor', per: 'second-factor', points: 10, duration: 15 * 60, count: 'failures' }
 const perIp = (name: string, points: number, duration: number): Limit => ({ name: `ip:${name}`, per: 'ip', points, duration, count: 'attempts' })
@@ -103,7 +109,7 @@ export const ROUTES: Route[] = [
     body: z.object({ email, type: z.literal('sign-in', 'The only code this app sends is a sign-in code: type must be "sign-in"') }),
     limits: [MAIL_IP('code'), perAccount('code-request', 1, 60, { always: true, message: wait => `A code was sent less than a minute ago. You can ask for a new one in ${wait}.` })],
   },
-  { method: 'POST', path: `${A}/sign-in/email-otp`, caller: 'public', mail: true, summary: 'Sign in with that code (5 minutes, single use, 3 tries); a second factor still follows', body: z.object({ email, otp: code }), limits: [GUESS_IP('sign-in-code'), SIGN_IN_CODE] },
+  { method: 'POST', path: `${A}/sign-in/email-otp`, caller: 'public', mail: true, summary: 'Sign in with that code (5 minutes, single use, 3 tries); a second factor still follows', body: z.object({ email, otp: code }), limits: [GUESS_IP('sign-in-code'), ONE_CODE_TRY_AT_A_TIME, SIGN_IN_CODE] },
   // better-auth: two-factor
   { method: 'POST', path: `${A}/two-factor/enable`, caller: 'onboarded', summary: 'Start enrolment with the password: `totpURI` and 10 backup codes (shown only here)', body: z.object({ password }), limits: [GUESS_IP('password'), PASSWORD_OF_USER] },
   { method: 'POST', path: `${A}/two-factor/verify-totp`, caller: 'second-factor', summary: 'A code from the app: turns two-factor on, or completes a sign-in', body: z.object({ code, trustDevice: z.boolean().optional() }), limits: [GUESS_IP('second-factor'), SECOND_FACTOR] },

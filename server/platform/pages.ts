@@ -35,8 +35,8 @@ export function contentSecurityPolicy(nonce: string) {
 
 interface CachedPage {
   body: string
-  /** The nonce the body was rendered with (none in development). */
-  nonce?: string
+  /** The nonce the body was rendered with. */
+  nonce: string
   headers: Record<string, string>
 }
 
@@ -72,7 +72,6 @@ export function cachedPage(event: H3Event): string | undefined {
     return undefined
   }
   for (const [name, value] of Object.entries(page.headers)) setResponseHeader(event, name, value)
-  if (!page.nonce) return page.body
   const nonce = pageNonce()
   setResponseHeader(event, 'content-security-policy', contentSecurityPolicy(nonce))
   return page.body.replaceAll(page.nonce, nonce)
@@ -81,8 +80,9 @@ export function cachedPage(event: H3Event): string | undefined {
 /** Keeps a page the renderer answered, when its request may be answered from the cache and the page may be kept. */
 export function keepPage(event: H3Event, response: { body?: unknown, statusCode?: number, headers?: Record<string, unknown> }) {
   const key = event.context.pageCacheKey
+  const nonce = event.context.cspNonce
   const pages = key === undefined ? undefined : cache()
-  if (!pages || response.statusCode !== 200 || typeof response.body !== 'string') return
+  if (!pages || !nonce || response.statusCode !== 200 || typeof response.body !== 'string') return
   const headers = { ...event.node.res.getHeaders(), ...response.headers }
   if (headers['set-cookie'] || /no-store|private/.test(String(headers['cache-control'] ?? ''))) return
   const kept: Record<string, string> = {}
@@ -90,7 +90,7 @@ export function keepPage(event: H3Event, response: { body?: unknown, statusCode?
   for (const name of ['content-type', 'cache-control', 'vary', 'content-language']) {
     if (headers[name] !== undefined) kept[name] = String(headers[name])
   }
-  pages.set(key!, { body: response.body, nonce: event.context.cspNonce, headers: kept })
+  pages.set(key!, { body: response.body, nonce, headers: kept })
 }
 
 declare module 'h3' {

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto'
+import { connect } from 'node:net'
 import { describe, expect, it } from 'vitest'
-import { COOKIE, database, rawRequest, request, signUp } from '../support/http'
+import { clientAddress, COOKIE, database, rawRequest, request, signUp } from '../support/http'
+import { startServer } from '../support/server'
 
 const users = () => database(sql => sql.all<{ n: number | string }>('SELECT COUNT(*) AS n FROM "user"')).then(([row]) => Number(row!.n))
 
@@ -59,6 +61,42 @@ describe('bodies better-auth would not take as JSON', () => {
       },
     })
     await expectJsonError(await request('/api/auth/sign-in/email', { method: 'POST', body: streamed, duplex: 'half' } as RequestInit), 413)
+  })
+
+  it('a body nested deeper than 16 levels: 400, however deep (once a 500 from a stack overflow)', async () => {
+    const nested = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`
+    for (const depth of [17, 10_500]) {
+      const response = await request('/api/auth/sign-in/email', { method: 'POST', body: nested(depth) })
+      expect(response.status, String(depth)).toBe(400)
+      expect(await response.json(), String(depth)).toEqual({ success: false, message: 'The body is nested more than 16 levels deep.', code: 'INVALID_JSON' })
+    }
+    // Within the bound, the route's own schema answers.
+    expect(await (await request('/api/auth/sign-in/email', { method: 'POST', body: nested(16) })).json()).toMatchObject({ success: false, message: expect.stringContaining('email') })
+  })
+
+  it('a client that goes away in the middle of its body: nobody else is refused, and no outage is logged', async () => {
+    const app = await startServer()
+    try {
+      const { hostname, port } = new URL(app.url)
+      for (let i = 0; i < 3; i++) {
+        await new Promise<void>((resolve, reject) => {
+          const socket = connect(Number(port), hostname, () => {
+            socket.write(`POST /api/auth/sign-in/email HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"email":`)
+            setImmediate(() => socket.resetAndDestroy())
+          }).on('close', () => resolve()).on('error', reject)
+        })
+      }
+      for (let i = 0; i < 3; i++) {
+        const signIn = await request('/api/auth/sign-in/email', { base: app.url, ip: clientAddress(), method: 'POST', body: JSON.stringify({ email: `nobody-${randomUUID()}@example.com`, password: 'wrong password' }) })
+        expect(signIn.status).toBe(401)
+        // better-auth's refusal, in the shape of every API error here.
+        expect(await signIn.json()).toMatchObject({ success: false, code: 'INVALID_EMAIL_OR_PASSWORD' })
+      }
+      expect(app.logs()).not.toMatch(/unavailable/)
+    }
+    finally {
+      await app.stop()
+    }
   })
 
   it('a body that fails its route\'s schema gets 400 naming the field, and changes nothing', async () => {

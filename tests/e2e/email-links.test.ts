@@ -8,6 +8,7 @@ const CONFIRM = 'Confirm your email address'
 const RESET = 'Reset your password'
 // A new address each run: Redis, shared by every run on this machine, keeps per-account counts.
 const BOSS = `boss-${randomUUID()}@example.com`
+const OWNER = `owner-${randomUUID()}@example.com`
 
 let mailbox: TestMailbox
 let app: ClockServer
@@ -16,7 +17,7 @@ let strict: TestServer
 beforeAll(async () => {
   mailbox = await startMailbox()
   ;[app, strict] = await Promise.all([
-    startClockServer({ SMTP_URL: mailbox.url, ADMIN_EMAILS: BOSS }),
+    startClockServer({ SMTP_URL: mailbox.url, ADMIN_EMAILS: `${BOSS},${OWNER}` }),
     startServer({ SMTP_URL: mailbox.url, EMAIL_VERIFICATION: 'required' }),
   ])
 })
@@ -174,15 +175,34 @@ describe('a reset link is void once the password changes', () => {
 })
 
 describe('ADMIN_EMAILS', () => {
-  it('makes an administrator of its address only once the address is confirmed', async () => {
+  const role = async (cookie: string) => (await (await request('/api/me', { base: app.url, cookie })).json()).data.role
+
+  it('makes an administrator of its address once it is confirmed in a browser signed in to the account', async () => {
     const { cookie } = await signUp(app.url, BOSS)
-    const role = async () => (await (await request('/api/me', { base: app.url, cookie })).json()).data.role
-    expect(await role()).toBe('user')
+    expect(await role(cookie)).toBe('user')
     expect((await request('/api/admin/users', { base: app.url, cookie })).status).toBe(403)
     const token = tokenOf(await mailbox.link(BOSS, CONFIRM))
-    expect((await post(app.url, '/api/account/verify-email', { token })).status).toBe(200)
-    expect(await role()).toBe('admin')
+    expect((await post(app.url, '/api/account/verify-email', { token }, cookie)).status).toBe(200)
+    expect(await role(cookie)).toBe('admin')
     expect((await request('/api/admin/users', { base: app.url, cookie })).status).toBe(200)
+  })
+
+  it('whoever registered the address first gains nothing when its owner confirms it; the owner\'s reset makes the owner the administrator', async () => {
+    const squatter = await signUp(app.url, OWNER)
+    // The owner opens the mail in their own browser, which holds no session of that account.
+    const token = tokenOf(await mailbox.link(OWNER, CONFIRM))
+    expect((await post(app.url, '/api/account/verify-email', { token })).status).toBe(200)
+    expect(await role(squatter.cookie)).toBe('user')
+    const again = await post(app.url, '/api/auth/sign-in/email', { email: OWNER, password: squatter.password })
+    expect(await role(sessionCookie(again)!)).toBe('user')
+    // A reset by the emailed link proves the address and ends every session: now the owner holds it.
+    expect((await post(app.url, '/api/auth/request-password-reset', { email: OWNER })).status).toBe(200)
+    const reset = tokenOf(await mailbox.link(OWNER, RESET))
+    expect((await post(app.url, '/api/auth/reset-password', { token: reset, newPassword: 'the owner\'s own password' })).status).toBe(200)
+    expect((await request('/api/me', { base: app.url, cookie: squatter.cookie })).status).toBe(401)
+    expect((await post(app.url, '/api/auth/sign-in/email', { email: OWNER, password: squatter.password })).status).toBe(401)
+    const owner = await post(app.url, '/api/auth/sign-in/email', { email: OWNER, password: 'the owner\'s own password' })
+    expect(await role(sessionCookie(owner)!)).toBe('admin')
   })
 })
 

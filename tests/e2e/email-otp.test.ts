@@ -128,6 +128,23 @@ describe('sign-in by emailed code', () => {
     expect(sessionCookie(right)).toBeUndefined()
   })
 
+  it('tries sent all at once are checked one at a time: the right code among them works only if fewer than 3 wrong ones came before it', async () => {
+    const { email } = await confirmedUser()
+    expect((await askForCode(email)).status).toBe(200)
+    const otp = await code(email)
+    const guesses = [...Array.from({ length: 6 }, (_, i) => String((Number(otp) + 1 + i) % 1_000_000).padStart(6, '0')), otp]
+    // Each answer as it arrives: a try checked while another runs would finish out of turn.
+    const answered: string[] = []
+    await Promise.all(guesses.map(async (guess) => {
+      const response = await signInWithCode(email, guess)
+      answered.push(response.status === 200 ? 'signed in' : `${response.status} ${(await response.json()).code}`)
+    }))
+    for (const answer of answered) expect(['signed in', '400 INVALID_OTP', '403 TOO_MANY_ATTEMPTS', '429 RATE_LIMITED']).toContain(answer)
+    const signedIn = answered.indexOf('signed in')
+    const checkedBefore = answered.slice(0, signedIn === -1 ? undefined : signedIn).filter(answer => !answer.startsWith('429')).length
+    expect(signedIn === -1 || checkedBefore < 3, answered.join(', ')).toBe(true)
+  })
+
   it('a new code can be asked for only after 60 s; the refusal says how long to wait, and the new code replaces the old', async () => {
     const { email } = await confirmedUser()
     expect((await askForCode(email)).status).toBe(200)

@@ -1,6 +1,6 @@
 import * as OTPAuth from 'otpauth'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { activityOf, database, request, sessionCookie, signUp } from '../support/http'
+import { activityOf, database, rawRequest, request, sessionCookie, signUp } from '../support/http'
 import { type ClockServer, startClockServer } from '../support/server'
 
 let app: ClockServer
@@ -91,6 +91,11 @@ describe('two-factor sign-in (TOTP)', () => {
     const good = await post('/api/auth/two-factor/verify-totp', { code: codeNow(totp) }, pending)
     expect(good.status).toBe(200)
     expect((await request('/api/me', { base: app.url, cookie: sessionCookie(good) })).status).toBe(200)
+
+    // An API client (no Origin), which gets its session as set-auth-token, gets none before the code either.
+    const api = await rawRequest('/api/auth/sign-in/email', { base: app.url, method: 'POST', headers: { origin: '' }, body: JSON.stringify({ email, password }) })
+    expect(await api.json()).toMatchObject({ twoFactorRedirect: true })
+    expect(api.headers.get('set-auth-token')).toBeNull()
   })
 
   it('a backup code signs in once', async () => {

@@ -7,6 +7,7 @@ import { makeSignature } from 'better-auth/crypto'
 import { admin, bearer, emailOTP, TWO_FACTOR_ERROR_CODES, twoFactor } from 'better-auth/plugins'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { currentAuthPath } from '../../server/auth/context'
+import { addressOfConfirmationLink } from '../../server/auth/email-link'
 import { CLEAR_MESSAGES } from '../../server/auth/handler'
 import { OTHER_FIRST_FACTORS } from '../../server/auth/two-factor'
 import { readSignedCookie } from '../../server/sessions/cache'
@@ -32,6 +33,7 @@ const recording = (factory: ReturnType<typeof memoryAdapter>): ReturnType<typeof
 
 const tables: Record<string, Record<string, unknown>[]> = { user: [], session: [], account: [], verification: [], twoFactor: [] }
 const storage = new Map<string, string>()
+const confirmationTokens = new Map<string, string>()
 const auth = betterAuth({
   baseURL: base,
   secret,
@@ -53,6 +55,7 @@ const auth = betterAuth({
   },
   session: { storeSessionInDatabase: true },
   emailAndPassword: { enabled: true },
+  emailVerification: { sendVerificationEmail: async ({ user, token }) => void confirmationTokens.set(user.email, token) },
   rateLimit: { enabled: true, storage: 'memory', window: 60, max: 1000, customRules: { '/sign-in/email': { window: 60, max: 3 } } },
   plugins: [bearer({ requireSignature: true }), twoFactor(), admin(), emailOTP({ sendVerificationOTP: async () => {} })],
   logger: { disabled: true },
@@ -161,6 +164,12 @@ describe('better-auth behaviour the app relies on', () => {
 
     Object.assign(tables.user!.find(u => u.id === user.userId)!, { twoFactorEnabled: true })
     expect(await client.signIn.email({ email: user.email, password })).toMatchObject({ twoFactorRedirect: true })
+  })
+
+  it('names the address in the token of its confirmation link (auth/email-link.ts addressOfConfirmationLink, for ADMIN_EMAILS)', async () => {
+    expect((await call('/send-verification-email', { email: first.email })).status).toBe(200)
+    expect(addressOfConfirmationLink(confirmationTokens.get(first.email)!)).toBe(first.email)
+    expect(addressOfConfirmationLink('not-a-token')).toBeUndefined()
   })
 
   it('routes OAuth callbacks at /callback/:id (auth/two-factor.ts OTHER_FIRST_FACTORS, audit/audit.ts)', () => {

@@ -15,14 +15,19 @@ let n = 0
 const limitOf = (extra: Partial<Limit> = {}): Limit => ({ name: `test-${++n}`, per: 'email', points: 3, duration: 900, count: 'failures', message: wait => `Locked for ${wait}.`, ...extra })
 const routeOf = (limit: Limit) => ({ method: 'POST', path: '/api/test', caller: 'public', summary: 'test', limits: [limit] }) as unknown as Route
 
+/** A request's event, whose response headers land in `headers`. */
+function eventOf(headers = new Map<string, unknown>()) {
+  const res = Object.assign(new EventEmitter(), { statusCode: 0, setHeader: (name: string, value: unknown) => headers.set(name.toLowerCase(), value), getHeader: (name: string) => headers.get(name.toLowerCase()), headersSent: false })
+  return { event: { node: { req: {}, res }, context: {} } as unknown as H3Event, res }
+}
+
 /** A request whose answer the test gives: `attempt(status)` applies the limits, then "sends" that status. */
 function attempts(limit: Limit, email = 'Someone@Example.com') {
   const route = routeOf(limit)
   const headers = new Map<string, unknown>()
   return Object.assign(async (status: number) => {
     headers.clear()
-    const res = Object.assign(new EventEmitter(), { statusCode: 0, setHeader: (name: string, value: unknown) => headers.set(name.toLowerCase(), value), getHeader: (name: string) => headers.get(name.toLowerCase()), headersSent: false })
-    const event = { node: { req: {}, res }, context: {} } as unknown as H3Event
+    const { event, res } = eventOf(headers)
     await applyLimits(event, route, { email })
     res.statusCode = status
     res.emit('finish')
@@ -60,6 +65,23 @@ describe('per-account limits', () => {
     // Two failures since the success, the 5xx not counted: one more is allowed, then the lock.
     expect(await refused(attempt(401))).toBe('let through')
     expect(await refused(attempt(401))).toMatch(/^429/)
+  })
+
+  it('an in-flight limit lets one request per account run at a time: another meanwhile gets 429, and the next after the answer runs', async () => {
+    const route = routeOf(limitOf({ points: 1, duration: 30, count: 'in-flight', message: wait => `Busy, try again in ${wait}.` }))
+    const first = eventOf()
+    await applyLimits(first.event, route, { email: 'busy@example.com' })
+    const meanwhile = eventOf()
+    expect(await refused(applyLimits(meanwhile.event, route, { email: 'Busy@Example.com' }))).toBe('429 RATE_LIMITED: Busy, try again in 1 second.')
+    expect(meanwhile.res.getHeader('retry-after')).toBe(1)
+    // The refused request's end frees nothing: the first still runs.
+    meanwhile.res.emit('close')
+    await new Promise(resolve => setImmediate(resolve))
+    expect(await refused(applyLimits(eventOf().event, route, { email: 'busy@example.com' }))).toMatch(/^429/)
+    expect(await refused(applyLimits(eventOf().event, route, { email: 'other@example.com' }))).toBe('let through')
+    first.res.emit('close')
+    await new Promise(resolve => setImmediate(resolve))
+    expect(await refused(applyLimits(eventOf().event, route, { email: 'busy@example.com' }))).toBe('let through')
   })
 
   it('clearLimit ends a lock (a password reset does)', async () => {

@@ -1,5 +1,7 @@
 import { APIError } from 'better-auth/api'
-import { assertLinkUnused, markLinkUsed } from '../../auth/email-link'
+import { addressOfConfirmationLink, assertLinkUnused, markLinkUsed } from '../../auth/email-link'
+import { promoteAdminEmail } from '../../auth/instance'
+import { getAuthSession } from '../../sessions/lookup'
 
 const FAILURES: Record<string, string> = {
   TOKEN_EXPIRED: 'This link has expired. Sign in and ask for a new one.',
@@ -19,5 +21,9 @@ export default defineEventHandler(async (event) => {
     throw createError({ statusCode: 400, message: FAILURES[String(error.body?.code)] ?? FAILURES.INVALID_TOKEN })
   }
   await markLinkUsed(token)
+  // ADMIN_EMAILS: confirmed in a browser signed in to the account it names, its owner has both.
+  const session = await getAuthSession(event)
+  const email = addressOfConfirmationLink(token)
+  if (session && email && session.user.email.toLowerCase() === email.toLowerCase()) await promoteAdminEmail(session.user)
   return { success: true as const, data: { verified: true } }
 })
