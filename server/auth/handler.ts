@@ -30,6 +30,7 @@ export async function handleAuthRequest(event: H3Event) {
   // A GET never changes state: an emailed link opens a page that confirms with a POST (mail scanners
   // that prefetch links confirm nothing). Old-style links to better-auth's GET land on that page.
   if (path === '/api/auth/verify-email') {
+    setResponseHeader(event, 'cache-control', 'private, no-store')
     return sendRedirect(event, `/verify-email?token=${encodeURIComponent(String(getQuery(event).token ?? ''))}`, 302)
   }
   // SESSION_MAX_AGE holds on better-auth's own routes too: an over-age session is ended first.

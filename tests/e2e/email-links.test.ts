@@ -43,6 +43,8 @@ describe('email verification by link', () => {
     const old = await request(`/api/auth/verify-email?token=${tokenOf(link)}`, { base: app.url, cookie })
     expect(old.status).toBe(302)
     expect(old.headers.get('location')).toBe(`/verify-email?token=${tokenOf(link)}`)
+    // It carries the link's token: no cache keeps it.
+    expect(old.headers.get('cache-control')).toBe('private, no-store')
     expect(await verified(cookie)).toBe(false)
 
     expect(await activityOf(cookie, app.url)).not.toContain('email_verified')
