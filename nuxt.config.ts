@@ -24,6 +24,9 @@ export default defineNuxtConfig({
   // On every response: no MIME sniffing, and no full URLs (paths, queries) leaked to other sites.
   routeRules: {
     '/**': { headers: { 'x-content-type-options': 'nosniff', 'referrer-policy': 'strict-origin-when-cross-origin' } },
+    // Their address carries an emailed link's token: no cache (a proxy's, or the app's own page cache) keeps them.
+    '/reset-password': { headers: { 'cache-control': 'private, no-store' } },
+    '/verify-email': { headers: { 'cache-control': 'private, no-store' } },
   },
   compatibilityDate: '2025-07-15',
   nitro: {

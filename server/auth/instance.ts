@@ -12,7 +12,7 @@ import { EMAIL_LINK_LIFETIME, sendCodeNeedsConfirmedAddressMail, sendExistingAcc
 import { isAdminEmail } from './admin-emails'
 import { clearLimit, DISPOSABLE_EMAIL_MESSAGE, isDisposableEmail } from './limits'
 import { oidcConfig } from './oauth'
-import { passwordHasher } from './password'
+import { noteHashAtStart, passwordHasher, passwordUnchangedSince } from './password'
 import { reauthenticate } from './reauthenticate'
 import { secondFactorAfterEveryFirstFactor, TWO_FACTOR_LOCKOUT } from './two-factor'
 import { CLIENT_IP_HEADER, clientIp } from '../platform/client-ip'
@@ -73,7 +73,7 @@ function createAuth() {
       resetPasswordTokenExpiresIn: EMAIL_LINK_LIFETIME,
       sendResetPassword: async ({ user, token }) => sendResetMail(user, token),
       onPasswordReset: async ({ user }, request) => {
-        await forgetResetLinks(user.id)
+        await forgetOldPasswordGrants(user.id)
         // A password lock (someone guessing) ends with the new password: its owner proved the mailbox.
         await clearLimit(PASSWORD_LIMIT, user.email)
         await recordAudit({ type: 'password_reset', userId: user.id, email: user.email, headers: request?.headers })
@@ -168,13 +168,26 @@ function createAuth() {
         },
       },
       account: { create: { after: auditAccountLinked } },
+      session: {
+        create: {
+          // A password reset or change while this sign-in was checking the old password: no session for it.
+          after: async (session, ctx) => {
+            if (ctx?.path !== '/sign-in/email' || await passwordUnchangedSince(ctx.request, session.userId, ctx.body?.password)) return
+            await ctx.context.internalAdapter.deleteSession(session.token)
+            throw new APIError('UNAUTHORIZED', { message: PASSWORD_CHANGED_MESSAGE, code: 'PASSWORD_CHANGED' })
+          },
+        },
+      },
     },
     // Limits are the route table's, per IP and per account, for ours and better-auth's routes alike
     // (server/auth/route-table.ts, applied by server/auth/limits.ts).
     rateLimit: { enabled: false },
     advanced: { ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] } },
     hooks: {
-      before: createAuthMiddleware(auditBeforeHook),
+      before: createAuthMiddleware(async (ctx) => {
+        if (ctx.path === '/sign-in/email') await noteHashAtStart(ctx.request, ctx.body?.email)
+        await auditBeforeHook(ctx)
+      }),
       after: createAuthMiddleware(async (ctx) => {
         // better-auth leaves the sessions of a user whose password an admin sets: end them, as a reset does.
         if (ctx.path === '/admin/set-user-password' && !(ctx.context.returned instanceof Error) && typeof ctx.body?.userId === 'string') {
@@ -186,7 +199,7 @@ function createAuth() {
         // A new password, whoever sets it, voids the reset links still in flight.
         if (NEW_PASSWORD_PATHS.has(ctx.path) && !(ctx.context.returned instanceof Error)) {
           const userId = ctx.path === '/admin/set-user-password' ? ctx.body?.userId : ctx.context.session?.user.id
-          if (typeof userId === 'string') await forgetResetLinks(userId)
+          if (typeof userId === 'string') await forgetOldPasswordGrants(userId)
         }
         await setJwtHeader(ctx, jwtOptions)
         await auditAfterHook(ctx)
@@ -195,6 +208,8 @@ function createAuth() {
     telemetry: { enabled: false },
   })
 }
+
+export const PASSWORD_CHANGED_MESSAGE = 'The password of this account was changed while you were signing in. Sign in with the new password.'
 
 /** Changes a user through better-auth's adapter, so every cached copy of its sessions is refreshed. */
 export async function updateUser(id: string, data: Record<string, unknown>) {
@@ -216,13 +231,20 @@ export async function promoteAdminEmail(user: { id: string, email: string, role?
   await recordAudit({ type: 'role_changed', userId: user.id, email: user.email, detail: { role: 'admin', by: 'ADMIN_EMAILS' } })
 }
 
-/** Voids every reset link of a user still in flight (after a reset, or a new password by any route). */
-async function forgetResetLinks(userId: string) {
-  const rows = await useDb().verification.findMany({ where: { value: userId, identifier: { startsWith: 'reset-password:' } }, select: { identifier: true } })
+/**
+ * Voids what the old password opened and is still in flight (after a reset, or a new password by
+ * any route): every reset link of the user, and every sign-in of it waiting for its second factor
+ * (better-auth's `2fa-<id>` row, and its `2fa-attempts-2fa-<id>` count).
+ */
+async function forgetOldPasswordGrants(userId: string) {
+  const rows = await useDb().verification.findMany({ where: { value: userId, OR: [{ identifier: { startsWith: 'reset-password:' } }, { identifier: { startsWith: '2fa-' } }] }, select: { identifier: true } })
   if (!rows.length) return
   // Through better-auth: a copy may live in Redis too, and it is read first.
   const { internalAdapter } = await useServerAuth().$context
-  for (const { identifier } of rows) await internalAdapter.deleteVerificationByIdentifier(identifier)
+  for (const { identifier } of rows) {
+    await internalAdapter.deleteVerificationByIdentifier(identifier)
+    if (identifier.startsWith('2fa-')) await internalAdapter.deleteVerificationByIdentifier(`2fa-attempts-${identifier}`)
+  }
 }
 
 /**

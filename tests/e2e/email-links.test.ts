@@ -167,6 +167,35 @@ describe('a reset link is void once the password changes', () => {
     expect((await post(app.url, '/api/auth/sign-in/email', { email, password: 'the newest password' })).status).toBe(200)
   })
 
+  it('sign-ins still checking the old password when the reset lands get no session', async () => {
+    const { email, password } = await signUp(app.url)
+    const token = await requestLink(email, 1)
+    // Eight clients sign in with the old password again and again (hashing queues them) until the reset has answered.
+    let resetAnswered = false
+    let firstSignedIn!: () => void
+    const signedIn = new Promise<void>(resolve => (firstSignedIn = resolve))
+    const client = async () => {
+      const sessions: string[] = []
+      while (!resetAnswered) {
+        const response = await post(app.url, '/api/auth/sign-in/email', { email, password })
+        if (response.status === 200) {
+          sessions.push(sessionCookie(response)!)
+          firstSignedIn()
+        }
+      }
+      return sessions
+    }
+    const clients = Array.from({ length: 8 }, client)
+    await signedIn
+    expect((await post(app.url, '/api/auth/reset-password', { token, newPassword: 'the owner\'s new password' })).status).toBe(200)
+    resetAnswered = true
+    const sessions = (await Promise.all(clients)).flat()
+    const alive = []
+    for (const cookie of sessions) if ((await request('/api/me', { base: app.url, cookie })).status !== 401) alive.push(cookie)
+    expect(sessions.length).toBeGreaterThan(0)
+    expect(alive).toEqual([])
+  })
+
   it('changing the password while signed in voids the links too', async () => {
     const { email, password, cookie } = await signUp(app.url)
     const link = await requestLink(email, 1)

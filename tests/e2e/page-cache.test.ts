@@ -47,6 +47,15 @@ describe('pages for visitors with no credentials (kept for PAGE_CACHE_TTL)', () 
     expect((await page('/')).body).not.toContain('Your account has been deleted')
   })
 
+  it('a page whose address carries an emailed link\'s token tells every cache not to keep it', async () => {
+    for (const path of ['/reset-password?token=a-secret-token', '/verify-email?token=a-secret-token']) {
+      const response = await request(path)
+      expect(response.status, path).toBe(200)
+      expect(response.headers.get('cache-control'), path).toBe('private, no-store')
+    }
+    expect((await request('/')).headers.get('cache-control')).toBeNull()
+  })
+
   it('a page that is not found or sends the visitor elsewhere is rendered every time', async () => {
     for (let i = 0; i < 2; i++) {
       const missing = await page('/no-such-page')
