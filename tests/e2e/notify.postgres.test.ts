@@ -7,11 +7,13 @@ import { startServer, type TestServer } from '../support/server'
 let app: TestServer
 let listener: pg.Client
 const heard: string[] = []
+/** The instances' own heartbeats on the channel: `{"ping":"<instance>:<n>"}`, kept apart from the trigger's messages. */
+const pings: string[] = []
 beforeAll(async () => {
   app = await startServer({}, { backend: 'postgres' })
   listener = new pg.Client({ connectionString: app.databaseUrl })
   await listener.connect()
-  listener.on('notification', message => heard.push(message.payload ?? ''))
+  listener.on('notification', ({ payload = '' }) => (payload.startsWith('{"ping":') ? pings : heard).push(payload))
   await listener.query('LISTEN session_changed')
 })
 afterAll(async () => {
@@ -41,6 +43,9 @@ describe('the session_changed trigger', () => {
       for (const token of tokens) expect(message).not.toContain(token)
       expect(Object.keys(JSON.parse(message)).every(key => ['sessionIds', 'userIds'].includes(key))).toBe(true)
     }
+    // The heartbeats name no session or user at all.
+    await expect.poll(() => pings.length, { timeout: 3000 }).toBeGreaterThan(0)
+    for (const ping of pings) expect(Object.keys(JSON.parse(ping))).toEqual(['ping'])
   })
 
   it('sends one message per statement in chunks, and none for rows that had expired (the sweep)', async () => {
