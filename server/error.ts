@@ -27,6 +27,11 @@ export default defineNitroErrorHandler((error: H3Error, event) => {
     Object.assign(error, { statusCode: 503, statusMessage: 'Service Unavailable', message: UNAVAILABLE_MESSAGE, unhandled: false, data: undefined })
     setResponseHeader(event, 'retry-after', RETRY_AFTER_SECONDS)
   }
+  // A row this request wrote refers to one deleted meanwhile (a sign-in racing the account's
+  // deletion): the request came too late, which is the client's conflict, not a fault here.
+  if (!unreachable && vanishedReference(error)) {
+    Object.assign(error, { statusCode: 409, statusMessage: 'Conflict', message: GONE_MESSAGE, unhandled: false, data: { code: 'GONE_MEANWHILE' } })
+  }
   const status = error.statusCode || 500
   if (status >= 500 && status !== 503) console.error(`[${event.method} ${event.path}]`, error.cause ?? error)
   if (!event.path.toLowerCase().startsWith('/api/')) return
@@ -41,6 +46,17 @@ export default defineNitroErrorHandler((error: H3Error, event) => {
     ...(typeof ended === 'string' && { ended }),
   }))
 })
+
+export const GONE_MESSAGE = 'What this request refers to was deleted while it ran (the account, say). Nothing was changed.'
+
+/** Whether an error's cause chain holds a foreign-key violation (SQLite's, or PostgreSQL's 23503). */
+function vanishedReference(error: unknown): boolean {
+  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    const { code } = e as { code?: unknown }
+    if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || code === '23503') return true
+  }
+  return false
+}
 
 function describe(error: H3Error, status: number): string {
   // Never leak internals of an unexpected failure.

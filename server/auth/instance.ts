@@ -2,6 +2,7 @@ import type { H3Event } from 'h3'
 import { betterAuth } from 'better-auth'
 import { kyselyAdapter } from '@better-auth/kysely-adapter'
 import { APIError, createAuthMiddleware } from 'better-auth/api'
+import type { GenericEndpointContext } from 'better-auth'
 import { admin, bearer, emailOTP, genericOAuth, jwt, openAPI, twoFactor } from 'better-auth/plugins'
 import type { JwtOptions } from 'better-auth/plugins/jwt'
 import { cachedSigningKeys, setJwtHeader } from './jwt-keys'
@@ -12,7 +13,7 @@ import { EMAIL_LINK_LIFETIME, sendCodeNeedsConfirmedAddressMail, sendExistingAcc
 import { isAdminEmail } from './admin-emails'
 import { clearLimit, DISPOSABLE_EMAIL_MESSAGE, isDisposableEmail } from './limits'
 import { oidcConfig } from './oauth'
-import { noteHashAtStart, passwordHasher, passwordUnchangedSince } from './password'
+import { firstFactorStillValid, noteHashAtStart, notePendingSecondFactor, passwordHasher, passwordUnchangedSince } from './password'
 import { reauthenticate } from './reauthenticate'
 import { secondFactorAfterEveryFirstFactor, TWO_FACTOR_LOCKOUT } from './two-factor'
 import { CLIENT_IP_HEADER, clientIp } from '../platform/client-ip'
@@ -170,11 +171,20 @@ function createAuth() {
       account: { create: { after: auditAccountLinked } },
       session: {
         create: {
-          // A password reset or change while this sign-in was checking the old password: no session for it.
+          // A password reset or change while this sign-in was checking the old password, or while
+          // its second factor was awaited: no session for it.
           after: async (session, ctx) => {
-            if (ctx?.path !== '/sign-in/email' || await passwordUnchangedSince(ctx.request, session.userId, ctx.body?.password)) return
+            if (!ctx || await signInStillValid(session.userId, ctx)) return
             await ctx.context.internalAdapter.deleteSession(session.token)
             throw new APIError('UNAUTHORIZED', { message: PASSWORD_CHANGED_MESSAGE, code: 'PASSWORD_CHANGED' })
+          },
+        },
+      },
+      verification: {
+        create: {
+          // better-auth's row of a sign-in waiting for its second factor (`2fa-<id>`, holding the user id).
+          after: async (verification, ctx) => {
+            if (/^2fa-(?!attempts-)/.test(verification.identifier)) await notePendingSecondFactor(verification, ctx?.request)
           },
         },
       },
@@ -207,6 +217,14 @@ function createAuth() {
     },
     telemetry: { enabled: false },
   })
+}
+
+/** Whether a session being made still rests on the account's current password (see server/auth/password.ts). */
+async function signInStillValid(userId: string, ctx: GenericEndpointContext): Promise<boolean> {
+  if (ctx.path === '/sign-in/email') return passwordUnchangedSince(ctx.request, userId, ctx.body?.password)
+  if (ctx.path !== '/two-factor/verify-totp' && ctx.path !== '/two-factor/verify-backup-code') return true
+  const pending = await ctx.getSignedCookie(ctx.context.createAuthCookie('two_factor').name, ctx.context.secret)
+  return !pending || firstFactorStillValid(pending, userId)
 }
 
 export const PASSWORD_CHANGED_MESSAGE = 'The password of this account was changed while you were signing in. Sign in with the new password.'

@@ -3,6 +3,7 @@ import { type Algorithm, hash as argon2Hash, verify as argon2Verify } from '@nod
 import { verifyPassword as verifyScrypt } from 'better-auth/crypto'
 import pLimit from 'p-limit'
 import { useDb } from '../platform/db'
+import { digest } from '../platform/digest'
 
 /**
  * OWASP's first choice for storing passwords: argon2id with 19 MiB of memory, 2 passes, 1 lane
@@ -63,7 +64,32 @@ export async function passwordStillValid(userId: string, before: string | null |
 }
 
 /** After a password sign-in made its session: whether the hash it started with still holds (true for any other request). */
-export function passwordUnchangedSince(request: Request | undefined, userId: string, password: unknown): Promise<boolean> | true {
+export async function passwordUnchangedSince(request: Request | undefined, userId: string, password: unknown): Promise<boolean> {
   if (!request || !hashAtStart.has(request)) return true
-  return passwordStillValid(userId, hashAtStart.get(request), password)
+  if (!await passwordStillValid(userId, hashAtStart.get(request), password)) return false
+  // The hash this sign-in proved (its own rehash included): what a second factor after it must still find.
+  hashAtStart.set(request, await credentialHash({ userId }))
+  return true
+}
+
+/**
+ * A sign-in waiting for its second factor carries on the same promise: its pending row (`2fa-<id>`)
+ * gets a companion naming the hash its first factor saw, and the session the second factor makes
+ * goes if the hash changed since (a reset or change while the code was being typed).
+ */
+const firstFactorKey = (pending: string) => `first-factor-hash:${pending}`
+const fingerprint = (hash: string | null) => digest(hash ?? 'no password')
+
+/** When a pending second-factor row is made: keeps the hash the first factor saw (that sign-in's, or the account's now). */
+export async function notePendingSecondFactor(pending: { identifier: string, value: string, expiresAt: Date }, request: Request | undefined) {
+  const hash = request && hashAtStart.has(request) ? hashAtStart.get(request)! : await credentialHash({ userId: pending.value })
+  await useDb().verification.create({ data: { id: crypto.randomUUID(), identifier: firstFactorKey(pending.identifier), value: fingerprint(hash), expiresAt: pending.expiresAt } })
+}
+
+/** After a second factor made its session: whether the hash its first factor saw is still the account's (true if none was kept). */
+export async function firstFactorStillValid(pending: string, userId: string): Promise<boolean> {
+  const kept = await useDb().verification.findFirst({ where: { identifier: firstFactorKey(pending) }, select: { id: true, value: true } })
+  if (!kept) return true
+  await useDb().verification.delete({ where: { id: kept.id } }).catch(() => {})
+  return kept.value === fingerprint(await credentialHash({ userId }))
 }

@@ -7,7 +7,7 @@ import { describe, expect, it, vi } from 'vitest'
 vi.mock('nitropack/runtime', () => ({ defineNitroErrorHandler: <T>(handler: T) => handler }))
 const begun: string[] = []
 vi.mock('../../server/platform/db', () => ({ databaseOutage: { begin: (why: string) => void begun.push(why) } }))
-const { default: handle, RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE } = await import('../../server/error')
+const { default: handle, GONE_MESSAGE, RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE } = await import('../../server/error')
 
 /** Runs the handler on `error` for a request to `path`; the answer's status, headers and JSON body. */
 async function answer(error: H3Error, path = '/api/thing', context: Record<string, unknown> = {}) {
@@ -54,6 +54,16 @@ describe('the error handler', () => {
       .toEqual({ success: false, message: 'Authentication required', ended: 'revoked' })
     expect((await answer(createError({ statusCode: 403, message: 'Please confirm your password to continue.', data: { code: 'REAUTH_REQUIRED' } }))).json)
       .toEqual({ success: false, message: 'Please confirm your password to continue.', code: 'REAUTH_REQUIRED' })
+  })
+
+  it('a write that refers to a row deleted meanwhile (a sign-in racing the account\'s deletion) is a 409, on either database', async () => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {})
+    for (const code of ['SQLITE_CONSTRAINT_FOREIGNKEY', '23503']) {
+      const { status, json } = await answer(createError({ statusCode: 500, cause: Object.assign(new Error('FOREIGN KEY constraint failed'), { code }) }))
+      expect({ status, json }).toEqual({ status: 409, json: { success: false, message: GONE_MESSAGE, code: 'GONE_MEANWHILE' } })
+    }
+    expect(logged).not.toHaveBeenCalled()
+    logged.mockRestore()
   })
 
   it('validation issues become one readable message naming each field', async () => {
