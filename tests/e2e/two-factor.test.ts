@@ -160,6 +160,28 @@ describe('two-factor sign-in (TOTP)', () => {
     expect(newSession(signedIn)).toBeDefined()
   })
 
+  it('a new password voids the sign-ins waiting for their second factor, even one whose row a racing change missed', async () => {
+    const { email, password, totp, cookie } = await enrolled()
+    // A change through the page: the pending sign-in's row goes with the old password.
+    const pending = await firstFactor(email, password)
+    expect((await post('/api/account/password', { currentPassword: password, newPassword: 'changed while typing', signOutOtherDevices: false }, cookie)).status).toBe(200)
+    const late = await post('/api/auth/two-factor/verify-totp', { code: codeNow(totp) }, pending)
+    expect(late.status).toBe(401)
+    expect(newSession(late)).toBeUndefined()
+    // As a race can leave it: the password changed after the first factor, and the pending row is still there.
+    const other = await signUp(app.url)
+    const raced = await firstFactor(email, 'changed while typing')
+    await database(sql => sql.run('UPDATE "account" SET "password" = (SELECT a."password" FROM "account" a JOIN "user" u ON u."id" = a."userId" WHERE u."email" = ?) WHERE "userId" = (SELECT "id" FROM "user" WHERE "email" = ?)', [other.email, email]), app.databaseUrl)
+    const refused = await post('/api/auth/two-factor/verify-totp', { code: codeNow(totp) }, raced)
+    expect(refused.status).toBe(401)
+    expect(await refused.json()).toMatchObject({ success: false, code: 'PASSWORD_CHANGED' })
+    expect(newSession(refused)).toBeUndefined()
+    // The new password's own sign-in goes through.
+    const signedIn = await post('/api/auth/two-factor/verify-totp', { code: codeNow(totp) }, await firstFactor(email, other.password))
+    expect(signedIn.status).toBe(200)
+    expect((await request('/api/me', { base: app.url, cookie: newSession(signedIn) })).status).toBe(200)
+  })
+
   it('turning it off needs the password; then sign-in needs only the password', async () => {
     const { email, password, cookie } = await enrolled()
     expect((await post('/api/auth/two-factor/disable', { password: 'not my password' }, cookie)).status).toBe(400)
