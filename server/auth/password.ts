@@ -56,19 +56,28 @@ export async function noteHashAtStart(request: Request | undefined, email: unkno
   if (request && typeof email === 'string') hashAtStart.set(request, await credentialHash({ email }))
 }
 
-/** Whether the password checked against `before` is still the account's password, once its new session exists. */
-export async function passwordStillValid(userId: string, before: string | null | undefined, password: unknown): Promise<boolean> {
+/**
+ * Once a new session exists: the account's hash if the password checked against `before` is still
+ * its password (the same hash, or one it verifies against), false if it changed meanwhile.
+ */
+async function hashIfStillValid(userId: string, before: string | null | undefined, password: unknown): Promise<string | null | false> {
   const now = await credentialHash({ userId })
-  if (now === before) return true
-  return !!now && typeof password === 'string' && await passwordHasher.verify({ hash: now, password })
+  if (now === before) return now
+  return !!now && typeof password === 'string' && await passwordHasher.verify({ hash: now, password }) && now
+}
+
+/** The same, as a yes or no (re-authentication). */
+export async function passwordStillValid(userId: string, before: string | null | undefined, password: unknown): Promise<boolean> {
+  return await hashIfStillValid(userId, before, password) !== false
 }
 
 /** After a password sign-in made its session: whether the hash it started with still holds (true for any other request). */
 export async function passwordUnchangedSince(request: Request | undefined, userId: string, password: unknown): Promise<boolean> {
   if (!request || !hashAtStart.has(request)) return true
-  if (!await passwordStillValid(userId, hashAtStart.get(request), password)) return false
+  const proved = await hashIfStillValid(userId, hashAtStart.get(request), password)
+  if (proved === false) return false
   // The hash this sign-in proved (its own rehash included): what a second factor after it must still find.
-  hashAtStart.set(request, await credentialHash({ userId }))
+  hashAtStart.set(request, proved)
   return true
 }
 
