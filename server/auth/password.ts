@@ -34,6 +34,8 @@ export const passwordHasher = {
 async function rehash(old: string, password: string) {
   const upgraded = await argon2Hash(password, ARGON2ID)
   await useDb().account.updateMany({ where: { providerId: 'credential', password: old }, data: { password: upgraded } })
+  // The same password: a sign-in waiting for its second factor still rests on it.
+  await useDb().verification.updateMany({ where: { identifier: { startsWith: FIRST_FACTOR_PREFIX }, value: fingerprint(old) }, data: { value: fingerprint(upgraded) } })
 }
 
 /**
@@ -86,7 +88,8 @@ export async function passwordUnchangedSince(request: Request | undefined, userI
  * gets a companion naming the hash its first factor saw, and the session the second factor makes
  * goes if the hash changed since (a reset or change while the code was being typed).
  */
-const firstFactorKey = (pending: string) => `first-factor-hash:${pending}`
+const FIRST_FACTOR_PREFIX = 'first-factor-hash:'
+const firstFactorKey = (pending: string) => `${FIRST_FACTOR_PREFIX}${pending}`
 const fingerprint = (hash: string | null) => digest(hash ?? 'no password')
 
 /** When a pending second-factor row is made: keeps the hash the first factor saw (that sign-in's, or the account's now). */

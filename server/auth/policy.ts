@@ -1,6 +1,7 @@
 import type { H3Event } from 'h3'
 import { REDIRECT_FIELDS, routesFor, type Route } from './route-table'
-import { applyLimits } from './limits'
+import { holdAccount } from './account-lock'
+import { applyLimits, type LimitKeys } from './limits'
 import { hasSecondFactorCookie, pendingSecondFactorUserId } from './two-factor'
 import { clientIp } from '../platform/client-ip'
 import { useDb } from '../platform/db'
@@ -146,17 +147,49 @@ export async function enforcePolicy(event: H3Event): Promise<Route> {
     assertSameSite(field, body?.[field])
     assertSameSite(field, query[field])
   }
-  if (!route.limits?.length) return route
+  if (!route.limits?.length && !route.serial) return route
   const pending = route.caller === 'second-factor' && !session ? await pendingSecondFactorUserId(event) : undefined
-  const pendingEmail = pending && (await useDb().user.findUnique({ where: { id: pending }, select: { email: true } }))?.email
-  await applyLimits(event, route, {
+  const keys = {
     'ip': clientIp(event, useEnv().TRUST_PROXY),
     // Only what could be an address names an account: garbage spends no one's budget.
     'email': typeof body?.email === 'string' && body.email.includes('@') ? body.email : undefined,
     'user': session?.user.email,
-    'second-factor': session?.user.email ?? pendingEmail,
-  })
+    'second-factor': session?.user.email ?? (pending ? await emailOfUser(pending) : undefined),
+  }
+  await applyLimits(event, route, keys)
+  // Then, once let through, its turn among the requests that prove or change the same account.
+  const account = route.serial && await accountOf(route, path, body, keys)
+  if (account) await holdAccount(event, account)
   return route
+}
+
+const emailOfUser = async (id: string) => (await useDb().user.findUnique({ where: { id }, select: { email: true } }))?.email
+
+/** The `{id}` of a path matching a route's path. */
+const pathId = (route: Route, path: string) => path.split('/')[route.path.split('/').indexOf('{id}')]
+
+/** The email of the account a `serial` route proves or changes (undefined if it names none). */
+async function accountOf(route: Route, path: string, body: Record<string, unknown> | undefined, keys: LimitKeys) {
+  switch (route.serial) {
+    case 'email':
+    case 'user':
+    case 'second-factor':
+      return keys[route.serial]
+    case 'target': {
+      const id = typeof body?.userId === 'string' ? body.userId : pathId(route, path)
+      return id ? emailOfUser(id) : undefined
+    }
+    case 'session-owner': {
+      const id = pathId(route, path)
+      return id ? (await useDb().session.findUnique({ where: { id }, select: { user: { select: { email: true } } } }))?.user.email : undefined
+    }
+    case 'reset-token': {
+      if (typeof body?.token !== 'string') return undefined
+      const link = await useDb().verification.findFirst({ where: { identifier: `reset-password:${body.token}` }, select: { value: true } })
+      return link ? emailOfUser(link.value) : undefined
+    }
+    default: return undefined
+  }
 }
 
 /** The session the route's caller class needs (401 / 403 otherwise); null for routes anyone may call. */

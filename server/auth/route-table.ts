@@ -46,6 +46,13 @@ export interface Route {
   mail?: true
   /** May redirect to an OAuth provider (every other redirect stays on this site). */
   offSite?: true
+  /**
+   * Proves or changes what an account's sessions rest on: runs alone among such requests for the
+   * same account (server/auth/account-lock.ts), which this names: the body's email, the signed-in
+   * user, the pending second factor's user, an administrator's target (body userId or the path's
+   * user id), the owner of the path's session, or the user of a reset link's token.
+   */
+  serial?: AccountKey | 'target' | 'session-owner' | 'reset-token'
 }
 
 // --- Limits ------------------------------------------------------------------------------------
@@ -94,14 +101,14 @@ const A = '/api/auth'
 export const ROUTES: Route[] = [
   // better-auth: sign-up and sign-in
   { method: 'POST', path: `${A}/sign-up/email`, caller: 'public', summary: 'Create an account and sign in (`set-auth-token` for API clients)', body: z.object({ name: z.string().max(100), email, password, callbackURL: target }), limits: [GUESS_IP('sign-up'), perAccount('sign-up', 3, 3600)] },
-  { method: 'POST', path: `${A}/sign-in/email`, caller: 'public', summary: 'Sign in (`set-auth-token` for API clients)', body: z.object({ email, password, callbackURL: target, rememberMe: z.boolean().optional() }), limits: [GUESS_IP('sign-in'), PASSWORD_LIMIT] },
+  { method: 'POST', path: `${A}/sign-in/email`, caller: 'public', summary: 'Sign in (`set-auth-token` for API clients)', body: z.object({ email, password, callbackURL: target, rememberMe: z.boolean().optional() }), limits: [GUESS_IP('sign-in'), PASSWORD_LIMIT], serial: 'email' },
   { method: 'POST', path: `${A}/sign-out`, caller: 'public', summary: 'End this session' },
   { method: 'GET', path: `${A}/get-session`, caller: 'public', summary: 'The session, or null' },
   { method: 'POST', path: `${A}/sign-in/social`, caller: 'public', summary: 'Start sign-in with Google or the OpenID Connect provider', offSite: true, body: z.object({ provider: z.string().max(40), callbackURL: target, errorCallbackURL: target, newUserCallbackURL: target, disableRedirect: z.boolean().optional() }), limits: [AUTH_IP('sign-in-social')] },
   { method: 'GET', path: `${A}/callback/{id}`, caller: 'public', summary: 'Where the OAuth provider sends the browser back', limits: [AUTH_IP('callback')] },
   // better-auth: email links and codes
   { method: 'POST', path: `${A}/request-password-reset`, caller: 'public', mail: true, summary: 'Mail a reset link (one hour, single use; the same answer whether or not the address has an account)', body: z.object({ email, redirectTo: target }), limits: [MAIL_IP('reset'), perAccount('reset', 3, 3600)] },
-  { method: 'POST', path: `${A}/reset-password`, caller: 'public', mail: true, summary: 'Set a new password with the emailed link\'s token; signs out every session', body: z.object({ token: z.string().max(2048), newPassword: password }), limits: [GUESS_IP('reset-password')] },
+  { method: 'POST', path: `${A}/reset-password`, caller: 'public', mail: true, summary: 'Set a new password with the emailed link\'s token; signs out every session', body: z.object({ token: z.string().max(2048), newPassword: password }), limits: [GUESS_IP('reset-password')], serial: 'reset-token' },
   { method: 'GET', path: `${A}/verify-email`, caller: 'public', mail: true, summary: 'An old-style confirmation link: opens /verify-email, which confirms with a POST' },
   { method: 'POST', path: `${A}/send-verification-email`, caller: 'public', mail: true, summary: 'Send the address confirmation link again (the same answer for any address)', body: z.object({ email, callbackURL: target }), limits: [MAIL_IP('verification'), perAccount('verification', 3, 3600)] },
   {
@@ -109,13 +116,13 @@ export const ROUTES: Route[] = [
     body: z.object({ email, type: z.literal('sign-in', 'The only code this app sends is a sign-in code: type must be "sign-in"') }),
     limits: [MAIL_IP('code'), perAccount('code-request', 1, 60, { always: true, message: wait => `A code was sent less than a minute ago. You can ask for a new one in ${wait}.` })],
   },
-  { method: 'POST', path: `${A}/sign-in/email-otp`, caller: 'public', mail: true, summary: 'Sign in with that code (5 minutes, single use, 3 tries); a second factor still follows', body: z.object({ email, otp: code }), limits: [GUESS_IP('sign-in-code'), ONE_CODE_TRY_AT_A_TIME, SIGN_IN_CODE] },
+  { method: 'POST', path: `${A}/sign-in/email-otp`, caller: 'public', mail: true, summary: 'Sign in with that code (5 minutes, single use, 3 tries); a second factor still follows', body: z.object({ email, otp: code }), limits: [GUESS_IP('sign-in-code'), ONE_CODE_TRY_AT_A_TIME, SIGN_IN_CODE], serial: 'email' },
   // better-auth: two-factor
-  { method: 'POST', path: `${A}/two-factor/enable`, caller: 'onboarded', summary: 'Start enrolment with the password: `totpURI` and 10 backup codes (shown only here)', body: z.object({ password }), limits: [GUESS_IP('password'), PASSWORD_OF_USER] },
-  { method: 'POST', path: `${A}/two-factor/verify-totp`, caller: 'second-factor', summary: 'A code from the app: turns two-factor on, or completes a sign-in', body: z.object({ code, trustDevice: z.boolean().optional() }), limits: [GUESS_IP('second-factor'), SECOND_FACTOR] },
-  { method: 'POST', path: `${A}/two-factor/verify-backup-code`, caller: 'second-factor', summary: 'Complete a sign-in with a backup code (each works once)', body: z.object({ code, trustDevice: z.boolean().optional() }), limits: [GUESS_IP('second-factor'), SECOND_FACTOR] },
-  { method: 'POST', path: `${A}/two-factor/disable`, caller: 'onboarded', summary: 'Turn two-factor off (password)', body: z.object({ password }), limits: [GUESS_IP('password'), PASSWORD_OF_USER] },
-  { method: 'POST', path: `${A}/two-factor/generate-backup-codes`, caller: 'onboarded', summary: '10 new backup codes (password); the old ones stop working', body: z.object({ password }), limits: [GUESS_IP('password'), PASSWORD_OF_USER] },
+  { method: 'POST', path: `${A}/two-factor/enable`, caller: 'onboarded', summary: 'Start enrolment with the password: `totpURI` and 10 backup codes (shown only here)', body: z.object({ password }), limits: [GUESS_IP('password'), PASSWORD_OF_USER], serial: 'user' },
+  { method: 'POST', path: `${A}/two-factor/verify-totp`, caller: 'second-factor', summary: 'A code from the app: turns two-factor on, or completes a sign-in', body: z.object({ code, trustDevice: z.boolean().optional() }), limits: [GUESS_IP('second-factor'), SECOND_FACTOR], serial: 'second-factor' },
+  { method: 'POST', path: `${A}/two-factor/verify-backup-code`, caller: 'second-factor', summary: 'Complete a sign-in with a backup code (each works once)', body: z.object({ code, trustDevice: z.boolean().optional() }), limits: [GUESS_IP('second-factor'), SECOND_FACTOR], serial: 'second-factor' },
+  { method: 'POST', path: `${A}/two-factor/disable`, caller: 'onboarded', summary: 'Turn two-factor off (password)', body: z.object({ password }), limits: [GUESS_IP('password'), PASSWORD_OF_USER], serial: 'user' },
+  { method: 'POST', path: `${A}/two-factor/generate-backup-codes`, caller: 'onboarded', summary: '10 new backup codes (password); the old ones stop working', body: z.object({ password }), limits: [GUESS_IP('password'), PASSWORD_OF_USER], serial: 'user' },
   // better-auth: connected sign-in providers
   { method: 'GET', path: `${A}/list-accounts`, caller: 'session', summary: 'The ways this account signs in (password, providers)' },
   { method: 'POST', path: `${A}/link-social`, caller: 'onboarded', offSite: true, summary: 'Connect a provider to this account (same email only)', body: z.object({ provider: z.string().max(40), callbackURL: target, errorCallbackURL: target }), limits: [AUTH_IP('link-social')] },
@@ -124,10 +131,10 @@ export const ROUTES: Route[] = [
   { method: 'GET', path: `${A}/token`, caller: 'session', token: true, summary: 'A JWT for resource servers' },
   { method: 'GET', path: `${A}/jwks`, caller: 'public', summary: 'The public keys that verify those JWTs' },
   // better-auth: administration
-  { method: 'POST', path: `${A}/admin/set-role`, caller: 'admin', summary: 'Give a user a role', body: z.object({ userId: id, role: z.enum(['user', 'admin']) }), limits: [AUTH_IP('admin')] },
-  { method: 'POST', path: `${A}/admin/set-user-password`, caller: 'admin', summary: 'Set a user\'s password; their sessions end', body: z.object({ userId: id, newPassword: password }), limits: [AUTH_IP('admin')] },
-  { method: 'POST', path: `${A}/admin/ban-user`, caller: 'admin', summary: 'Ban a user; their sessions end at once', body: z.object({ userId: id, banReason: z.string().max(500).optional(), banExpiresIn: z.number().int().positive().max(100 * 365 * 86400).optional() }), limits: [AUTH_IP('admin')] },
-  { method: 'POST', path: `${A}/admin/unban-user`, caller: 'admin', summary: 'Lift a ban', body: z.object({ userId: id }), limits: [AUTH_IP('admin')] },
+  { method: 'POST', path: `${A}/admin/set-role`, caller: 'admin', summary: 'Give a user a role', body: z.object({ userId: id, role: z.enum(['user', 'admin']) }), limits: [AUTH_IP('admin')], serial: 'target' },
+  { method: 'POST', path: `${A}/admin/set-user-password`, caller: 'admin', summary: 'Set a user\'s password; their sessions end', body: z.object({ userId: id, newPassword: password }), limits: [AUTH_IP('admin')], serial: 'target' },
+  { method: 'POST', path: `${A}/admin/ban-user`, caller: 'admin', summary: 'Ban a user; their sessions end at once', body: z.object({ userId: id, banReason: z.string().max(500).optional(), banExpiresIn: z.number().int().positive().max(100 * 365 * 86400).optional() }), limits: [AUTH_IP('admin')], serial: 'target' },
+  { method: 'POST', path: `${A}/admin/unban-user`, caller: 'admin', summary: 'Lift a ban', body: z.object({ userId: id }), limits: [AUTH_IP('admin')], serial: 'target' },
 
   // Ours
   { method: 'GET', path: '/api/session', caller: 'public', summary: 'The session (`data`), or null and why it ended (`ended`)' },
@@ -135,20 +142,20 @@ export const ROUTES: Route[] = [
   { method: 'GET', path: '/api/me', caller: 'session', summary: 'The signed-in user' },
   { method: 'POST', path: '/api/account/onboarding', caller: 'session', body: OnboardingSchema, summary: 'Set display name and time zone; completes onboarding' },
   { method: 'POST', path: '/api/account/verify-email', caller: 'public', body: EmailLinkSchema, mail: true, summary: 'Confirm an email address with `{ token }` from the emailed link (single use)', limits: [GUESS_IP('verify-email')] },
-  { method: 'POST', path: '/api/account/delete', caller: 'session', body: ReauthSchema, summary: 'Delete the account (password required)', limits: [GUESS_IP('password'), PASSWORD_OF_USER] },
-  { method: 'POST', path: '/api/account/password', caller: 'onboarded', body: ChangePasswordSchema, summary: 'Change the password; signs out other devices by default', limits: [GUESS_IP('password'), PASSWORD_OF_USER] },
+  { method: 'POST', path: '/api/account/delete', caller: 'session', body: ReauthSchema, summary: 'Delete the account (password required)', limits: [GUESS_IP('password'), PASSWORD_OF_USER], serial: 'user' },
+  { method: 'POST', path: '/api/account/password', caller: 'onboarded', body: ChangePasswordSchema, summary: 'Change the password; signs out other devices by default', limits: [GUESS_IP('password'), PASSWORD_OF_USER], serial: 'user' },
   { method: 'GET', path: '/api/account/events', caller: 'onboarded', summary: 'Recent security events of the account' },
   { method: 'GET', path: '/api/sessions', caller: 'onboarded', summary: 'Every session of the user, this device first' },
-  { method: 'DELETE', path: '/api/sessions/{id}', caller: 'onboarded', summary: 'End one session (another device needs a fresh sign-in)' },
-  { method: 'POST', path: '/api/sessions/reauthenticate', caller: 'onboarded', body: ReauthSchema, summary: 'Confirm the password; swaps this session for a fresh one', limits: [GUESS_IP('password'), PASSWORD_OF_USER] },
-  { method: 'POST', path: '/api/sessions/revoke-others', caller: 'fresh', summary: 'End every other session' },
-  { method: 'POST', path: '/api/sessions/revoke-all', caller: 'fresh', summary: 'End every session, this one included' },
+  { method: 'DELETE', path: '/api/sessions/{id}', caller: 'onboarded', summary: 'End one session (another device needs a fresh sign-in)', serial: 'user' },
+  { method: 'POST', path: '/api/sessions/reauthenticate', caller: 'onboarded', body: ReauthSchema, summary: 'Confirm the password; swaps this session for a fresh one', limits: [GUESS_IP('password'), PASSWORD_OF_USER], serial: 'user' },
+  { method: 'POST', path: '/api/sessions/revoke-others', caller: 'fresh', summary: 'End every other session', serial: 'user' },
+  { method: 'POST', path: '/api/sessions/revoke-all', caller: 'fresh', summary: 'End every session, this one included', serial: 'user' },
   { method: 'GET', path: '/api/admin/users', caller: 'admin', summary: 'Search and page through users' },
   { method: 'GET', path: '/api/admin/users/{id}/sessions', caller: 'admin', summary: 'A user\'s sessions' },
-  { method: 'POST', path: '/api/admin/users/{id}/ban', caller: 'admin', body: BanSchema, summary: 'Ban a user; their sessions end at once' },
-  { method: 'POST', path: '/api/admin/users/{id}/unban', caller: 'admin', summary: 'Lift a ban' },
-  { method: 'POST', path: '/api/admin/users/{id}/revoke-sessions', caller: 'admin', summary: 'End every session of a user' },
-  { method: 'DELETE', path: '/api/admin/sessions/{id}', caller: 'admin', summary: 'End one session of any user' },
+  { method: 'POST', path: '/api/admin/users/{id}/ban', caller: 'admin', body: BanSchema, summary: 'Ban a user; their sessions end at once', serial: 'target' },
+  { method: 'POST', path: '/api/admin/users/{id}/unban', caller: 'admin', summary: 'Lift a ban', serial: 'target' },
+  { method: 'POST', path: '/api/admin/users/{id}/revoke-sessions', caller: 'admin', summary: 'End every session of a user', serial: 'target' },
+  { method: 'DELETE', path: '/api/admin/sessions/{id}', caller: 'admin', summary: 'End one session of any user', serial: 'session-owner' },
   { method: 'GET', path: '/api/admin/audit', caller: 'admin', summary: 'Everyone\'s security events' },
   { method: 'GET', path: '/api/revocations', caller: 'key', summary: 'Signed list of ended sessions and banned users, for resource servers' },
   // Tooling
