@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto'
 import { hashPassword } from 'better-auth/crypto'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 
 const updateMany = vi.fn(async (_args: { where: { providerId: string, password: string }, data: { password: string } }) => ({ count: 1 }))
-vi.mock('../../server/platform/db', () => ({ useDb: () => ({ account: { updateMany } }) }))
+const pendingUpdated = vi.fn(async (_args: { where: { value: string }, data: { value: string } }) => ({ count: 1 }))
+vi.mock('../../server/platform/db', () => ({ useDb: () => ({ account: { updateMany }, verification: { updateMany: pendingUpdated } }) }))
 
 const { passwordHasher } = await import('../../server/auth/password')
 const password = 'correct horse battery'
@@ -29,5 +31,9 @@ describe('passwords (auth/password.ts)', () => {
     expect(where).toEqual({ providerId: 'credential', password: old })
     expect(data.password).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/)
     expect(await passwordHasher.verify({ hash: data.password, password })).toBe(true)
+    // A sign-in waiting for its second factor rests on the same password: its kept fingerprint follows the new hash.
+    const [{ where: pending, data: moved }] = pendingUpdated.mock.calls[0]!
+    expect(pending.value).not.toBe(moved.value)
+    expect(moved.value).toBe(createHash('sha256').update(data.password).digest('base64url'))
   })
 })
