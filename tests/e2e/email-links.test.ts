@@ -205,6 +205,44 @@ describe('a reset link is void once the password changes', () => {
   })
 })
 
+describe('requests that prove or change one account, sent at once, are taken one at a time', () => {
+  const requestLink = async (email: string) => {
+    expect((await post(app.url, '/api/auth/request-password-reset', { email })).status).toBe(200)
+    return tokenOf(await mailbox.link(email, RESET))
+  }
+  const alive = async (cookie: string | undefined) => !!cookie && (await request('/api/me', { base: app.url, cookie })).status === 200
+
+  it('a password change sent with the old password at the moment the owner resets it never outlives the reset', async () => {
+    for (let round = 0; round < 3; round++) {
+      const { email, password, cookie } = await signUp(app.url)
+      const token = await requestLink(email)
+      const [reset, change] = await Promise.all([
+        post(app.url, '/api/auth/reset-password', { token, newPassword: 'the owner\'s reset password' }),
+        post(app.url, '/api/account/password', { currentPassword: password, newPassword: 'the attacker\'s password', signOutOtherDevices: true }, cookie),
+      ])
+      expect(reset.status, `round ${round}`).toBe(200)
+      // Whichever went first, the reset has the last word: the owner's password works, and nothing of the other does.
+      expect(await alive(sessionCookie(change)), `round ${round}`).toBe(false)
+      expect(await alive(cookie), `round ${round}`).toBe(false)
+      expect((await post(app.url, '/api/auth/sign-in/email', { email, password: 'the attacker\'s password' })).status, `round ${round}`).toBe(401)
+      expect((await post(app.url, '/api/auth/sign-in/email', { email, password: 'the owner\'s reset password' })).status, `round ${round}`).toBe(200)
+    }
+  })
+
+  it('re-authenticating at the moment every session is ended leaves no session', async () => {
+    for (let round = 0; round < 3; round++) {
+      const { password, cookie } = await signUp(app.url)
+      const [reauth, ended] = await Promise.all([
+        post(app.url, '/api/sessions/reauthenticate', { password }, cookie),
+        post(app.url, '/api/sessions/revoke-all', {}, cookie),
+      ])
+      expect([reauth.status, ended.status], `round ${round}`).toContainEqual(200)
+      expect(await alive(sessionCookie(reauth)), `round ${round}`).toBe(false)
+      expect(await alive(cookie), `round ${round}`).toBe(false)
+    }
+  })
+})
+
 describe('ADMIN_EMAILS', () => {
   const role = async (cookie: string) => (await (await request('/api/me', { base: app.url, cookie })).json()).data.role
 
