@@ -25,7 +25,13 @@ const RELEASE = 'if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call
 
 const queues = new Map<string, Promise<void>>()
 
-/** Waits for this account's turn; the turn ends when this request's response is done (or its client gone). */
+const busy = (event: H3Event) => tooManyRequests(event, 1, wait => `This account is busy with another request. Try again in ${wait}.`)
+
+/**
+ * Waits for this account's turn. The turn ends when this request's work does (endAccountTurn, from
+ * the afterResponse hook and the error handler), not when its client goes: a handler keeps running
+ * after a client hangs up, and a turn ended then would let the next request run beside it.
+ */
 export async function holdAccount(event: H3Event, email: string) {
   const key = `account-lock:${digest(email.trim().toLowerCase())}`
   const previous = queues.get(key) ?? Promise.resolve()
@@ -33,18 +39,22 @@ export async function holdAccount(event: H3Event, email: string) {
   const turn = new Promise<void>(resolve => (release = resolve))
   const queue = previous.then(() => turn)
   queues.set(key, queue)
-  event.node.res.once('close', () => {
+  const ends: (() => void)[] = [() => {
     release()
     if (queues.get(key) === queue) queues.delete(key)
-  })
-  await previous
+  }]
+  event.context.accountTurn = () => ends.splice(0).forEach(end => end())
+  const timer = { id: undefined as NodeJS.Timeout | undefined }
+  const waited = await Promise.race([previous.then(() => true), new Promise<false>(resolve => (timer.id = setTimeout(resolve, WAIT_MS, false)))])
+  clearTimeout(timer.id)
+  if (!waited) busy(event)
   const redis = useRedis()
   if (!redis) return
   const token = randomUUID()
   const deadline = Date.now() + WAIT_MS
   try {
     while (await redis.set(key, token, 'PX', HOLD_MS, 'NX') !== 'OK') {
-      if (Date.now() > deadline) tooManyRequests(event, 1, wait => `This account is busy with another request. Try again in ${wait}.`)
+      if (Date.now() > deadline) busy(event)
       await sleep(POLL_MS)
     }
   }
@@ -53,5 +63,17 @@ export async function holdAccount(event: H3Event, email: string) {
     if ((error as { statusCode?: number }).statusCode === 429) throw error
     return
   }
-  event.node.res.once('close', () => void redis.eval(RELEASE, 1, key, token).catch(() => {}))
+  ends.push(() => void redis.eval(RELEASE, 1, key, token).catch(() => {}))
+}
+
+/** Ends this request's turn, if it holds one (once its work is done, answered or failed). */
+export function endAccountTurn(event: H3Event) {
+  event.context.accountTurn?.()
+}
+
+declare module 'h3' {
+  interface H3EventContext {
+    /** Ends the turn of server/auth/account-lock.ts this request holds. */
+    accountTurn?: () => void
+  }
 }
