@@ -93,6 +93,21 @@ describe('bodies better-auth would not take as JSON', () => {
         expect(await signIn.json()).toMatchObject({ success: false, code: 'INVALID_EMAIL_OR_PASSWORD' })
       }
       expect(app.logs()).not.toMatch(/unavailable/)
+      // Whole sign-ins whose clients hang up at once: each still gives up its account's turn, so
+      // the account's next request is answered (it once waited for ever, or 10 s and then 429).
+      const email = `hangs-up-${randomUUID()}@example.com`
+      const body = JSON.stringify({ email, password: 'wrong password' })
+      for (let i = 0; i < 3; i++) {
+        await new Promise<void>((resolve, reject) => {
+          const socket = connect(Number(port), hostname, () => {
+            socket.write(`POST /api/auth/sign-in/email HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: application/json\r\nX-Forwarded-For: ${clientAddress()}\r\nContent-Length: ${body.length}\r\n\r\n${body}`)
+            setImmediate(() => socket.resetAndDestroy())
+          }).on('close', () => resolve()).on('error', reject)
+        })
+      }
+      const next = await request('/api/auth/sign-in/email', { base: app.url, ip: clientAddress(), method: 'POST', body })
+      expect([401, 429]).toContain(next.status)
+      expect(await next.json()).not.toMatchObject({ message: expect.stringContaining('busy') })
     }
     finally {
       await app.stop()
