@@ -106,7 +106,7 @@ describe('bodies better-auth would not take as JSON', () => {
         })
       }
       const next = await request('/api/auth/sign-in/email', { base: app.url, ip: clientAddress(), method: 'POST', body })
-      expect([401, 429]).toContain(next.status)
+      expect(next.status).toBe(401)
       expect(await next.json()).not.toMatchObject({ message: expect.stringContaining('busy') })
     }
     finally {
