@@ -28,8 +28,8 @@ const queues = new Map<string, Promise<void>>()
 const busy = (event: H3Event) => tooManyRequests(event, 1, wait => `This account is busy with another request. Try again in ${wait}.`)
 
 /**
- * Waits for this account's turn. The turn ends when this request's work does (endAccountTurn, from
- * the afterResponse hook and the error handler), not when its client goes: a handler keeps running
+ * Waits for this account's turn. The turn ends when this request's work does (endAccountTurn, in a
+ * `finally` around every request: server/plugins/request-scope.ts), not when its client goes: a handler keeps running
  * after a client hangs up, and a turn ended then would let the next request run beside it.
  */
 export async function holdAccount(event: H3Event, email: string) {
