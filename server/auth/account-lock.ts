@@ -39,10 +39,12 @@ export async function holdAccount(event: H3Event, email: string) {
   const turn = new Promise<void>(resolve => (release = resolve))
   const queue = previous.then(() => turn)
   queues.set(key, queue)
-  const ends: (() => void)[] = [() => {
-    release()
+  // Forgotten only once every turn before it and its own are over: a waiter that gives up (429)
+  // must not let a later request skip the turn still being taken.
+  void queue.then(() => {
     if (queues.get(key) === queue) queues.delete(key)
-  }]
+  })
+  const ends: (() => void)[] = [release]
   event.context.accountTurn = () => ends.splice(0).forEach(end => end())
   const timer = { id: undefined as NodeJS.Timeout | undefined }
   const waited = await Promise.race([previous.then(() => true), new Promise<false>(resolve => (timer.id = setTimeout(resolve, WAIT_MS, false)))])

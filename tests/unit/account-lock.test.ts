@@ -60,10 +60,22 @@ describe('one request at a time per account', () => {
   it('a turn not given up within 10 s: the next request gets 429 rather than waiting for ever', async () => {
     vi.useFakeTimers()
     try {
-      await holdAccount(requestOf().event, 'stuck@example.com')
-      const waiting = holdAccount(requestOf().event, 'stuck@example.com').then(() => 'let through', (error: { statusCode?: number }) => error.statusCode)
+      const holder = requestOf()
+      await holdAccount(holder.event, 'stuck@example.com')
+      const waiter = requestOf()
+      const waiting = holdAccount(waiter.event, 'stuck@example.com').then(() => 'let through', (error: { statusCode?: number }) => error.statusCode)
       await vi.advanceTimersByTimeAsync(10_001)
       expect(await waiting).toBe(429)
+      // The one that gave up leaves; the holder still holds the turn, and a later request waits for it.
+      waiter.done()
+      let laterRan = false
+      const later = requestOf()
+      const turn = holdAccount(later.event, 'stuck@example.com').then(() => (laterRan = true))
+      await vi.advanceTimersByTimeAsync(100)
+      expect(laterRan).toBe(false)
+      holder.done()
+      await turn
+      later.done()
     }
     finally {
       vi.useRealTimers()
