@@ -136,15 +136,18 @@ function keepRedirectOnSite(response: Response, route: Route) {
  */
 async function onToSecondFactor(response: Response) {
   const location = response.headers.get('location')
-  if (!location || !response.headers.get('content-type')?.includes('application/json')) return
-  const body = await response.clone().json().catch(() => undefined) as { twoFactorRedirect?: boolean } | undefined
-  if (!body?.twoFactorRedirect) return
+  if (!location || !await stoppedAtSecondFactor(response)) return
   response.headers.set('location', `/login-2fa?redirect=${encodeURIComponent(safeRedirect(location))}`)
 }
 
 /** A sign-in that stopped at its second factor: no session exists yet, so no token goes out either. */
 async function awaitsSecondFactor(response: Response): Promise<boolean> {
-  if (!response.headers.has('set-auth-token') || !response.headers.get('content-type')?.includes('application/json')) return false
+  return response.headers.has('set-auth-token') && await stoppedAtSecondFactor(response)
+}
+
+/** Whether better-auth's answer is `{ twoFactorRedirect: true }`: a sign-in waiting for its second factor. */
+async function stoppedAtSecondFactor(response: Response): Promise<boolean> {
+  if (!response.headers.get('content-type')?.includes('application/json')) return false
   const body = await response.clone().json().catch(() => undefined) as { twoFactorRedirect?: unknown } | undefined
   return body?.twoFactorRedirect === true
 }

@@ -78,14 +78,14 @@ describe('bodies better-auth would not take as JSON', () => {
     const app = await startServer()
     try {
       const { hostname, port } = new URL(app.url)
-      for (let i = 0; i < 3; i++) {
-        await new Promise<void>((resolve, reject) => {
-          const socket = connect(Number(port), hostname, () => {
-            socket.write(`POST /api/auth/sign-in/email HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"email":`)
-            setImmediate(() => socket.resetAndDestroy())
-          }).on('close', () => resolve()).on('error', reject)
-        })
-      }
+      /** A sign-in sent over a raw socket whose client resets the connection at once. */
+      const hangUp = (rest: string) => new Promise<void>((resolve, reject) => {
+        const socket = connect(Number(port), hostname, () => {
+          socket.write(`POST /api/auth/sign-in/email HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: application/json\r\n${rest}`)
+          setImmediate(() => socket.resetAndDestroy())
+        }).on('close', () => resolve()).on('error', reject)
+      })
+      for (let i = 0; i < 3; i++) await hangUp('Content-Length: 100\r\n\r\n{"email":')
       for (let i = 0; i < 3; i++) {
         const signIn = await request('/api/auth/sign-in/email', { base: app.url, ip: clientAddress(), method: 'POST', body: JSON.stringify({ email: `nobody-${randomUUID()}@example.com`, password: 'wrong password' }) })
         expect(signIn.status).toBe(401)
@@ -97,14 +97,7 @@ describe('bodies better-auth would not take as JSON', () => {
       // the account's next request is answered (it once waited for ever, or 10 s and then 429).
       const email = `hangs-up-${randomUUID()}@example.com`
       const body = JSON.stringify({ email, password: 'wrong password' })
-      for (let i = 0; i < 3; i++) {
-        await new Promise<void>((resolve, reject) => {
-          const socket = connect(Number(port), hostname, () => {
-            socket.write(`POST /api/auth/sign-in/email HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: application/json\r\nX-Forwarded-For: ${clientAddress()}\r\nContent-Length: ${body.length}\r\n\r\n${body}`)
-            setImmediate(() => socket.resetAndDestroy())
-          }).on('close', () => resolve()).on('error', reject)
-        })
-      }
+      for (let i = 0; i < 3; i++) await hangUp(`X-Forwarded-For: ${clientAddress()}\r\nContent-Length: ${body.length}\r\n\r\n${body}`)
       const next = await request('/api/auth/sign-in/email', { base: app.url, ip: clientAddress(), method: 'POST', body })
       expect(next.status).toBe(401)
       expect(await next.json()).not.toMatchObject({ message: expect.stringContaining('busy') })
